@@ -1,0 +1,47 @@
+# The two commands of the README: `make demo` and `make test`. Everything else serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install lint fmt test test-only migrate lock clean
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "teamtasks needs Python 3.11 or newer as '$(PYTHON)'"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the locked dependencies
+
+lint: install  ## ruff (with the DTZ rules for naive datetimes) and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: install  ## format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint test-only  ## install, lint and run every test (needs PostgreSQL and Redis; see .ci/run)
+
+test-only: install
+	$(BIN)/pytest
+
+migrate: install  ## upgrade the database in DATABASE_URL to the latest migration
+	$(BIN)/teamtasks migrate
+
+lock: install  ## re-pin requirements/*.txt from pyproject.toml (with hashes)
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header --quiet -o requirements/main.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --no-header --quiet -o requirements/dev.txt
+
+clean:  ## remove the virtual environment and caches (keeps ./var, the demo's data)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The Telegram side: aiogram routers, middlewares and the factory that wires them."""

@@ -1,0 +1,55 @@
+"""Builds the Bot and the Dispatcher with every router and middleware in place."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+
+from teamtasks.bot.handlers import routers
+from teamtasks.bot.middlewares.current_user import CurrentUserMiddleware
+from teamtasks.bot.middlewares.handler_name import HandlerNameMiddleware
+from teamtasks.bot.middlewares.unit_of_work import UnitOfWorkMiddleware
+from teamtasks.config import Settings
+from teamtasks.db import SessionFactory
+from teamtasks.i18n import language_from_telegram
+
+
+def create_bot(settings: Settings, token: str | None = None) -> Bot:
+    """A Bot for Telegram, or for the Bot API server at TELEGRAM_API_URL when it is set."""
+    session = AiohttpSession()
+    if settings.telegram_api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token=token or settings.require_bot_token(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_fsm_storage(settings: Settings) -> BaseStorage:
+    """Conversation state in Redis when REDIS_URL is set (shared by replicas), else in memory."""
+    if settings.redis_url:
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def create_dispatcher(
+    settings: Settings, session_factory: SessionFactory, storage: BaseStorage | None = None
+) -> Dispatcher:
+    dispatcher = Dispatcher(storage=storage or create_fsm_storage(settings))
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory))
+    dispatcher.update.outer_middleware(
+        CurrentUserMiddleware(language_from_telegram(settings.default_language))
+    )
+    name_middleware = HandlerNameMiddleware()
+    for update_type, observer in dispatcher.observers.items():
+        if update_type not in ("update", "error"):
+            observer.middleware(name_middleware)
+    dispatcher.include_routers(*routers())
+    return dispatcher

@@ -1,0 +1,1 @@
+"""Per-update machinery: the unit of work, the current user, the handler's name in the logs."""

@@ -1,0 +1,85 @@
+"""One unit of work per update, with exactly-once effects and a clear answer on failure.
+
+The update's id is claimed inside its own transaction, so a redelivered update whose work
+committed is skipped and one whose work rolled back runs again. The handler's returned method
+(if any) is sent by aiogram after this middleware returns, that is after the commit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update
+
+from teamtasks.bot.apology import apologize
+from teamtasks.db import SessionFactory, unit_of_work
+from teamtasks.observability.metrics import UPDATE_SECONDS, UPDATES
+from teamtasks.services import updates
+
+log = structlog.stdlib.get_logger("teamtasks.bot")
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UpdateFailedError(Exception):
+    """An update's unit of work rolled back; raised so that webhook mode answers 5xx."""
+
+
+class UnitOfWorkMiddleware(BaseMiddleware):
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._factory = session_factory
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(update_id=event.update_id)
+        started = time.perf_counter()
+        try:
+            result = await self._run(handler, event, data)
+        except Exception as exc:
+            await self._fail(event, data, exc, started)
+            raise UpdateFailedError(f"update {event.update_id} failed") from exc
+        outcome = "duplicate" if result is _SKIPPED else "ok"
+        if result is not _SKIPPED and result is UNHANDLED:
+            outcome = "unhandled"
+        self._observe(outcome, started)
+        return UNHANDLED if result is _SKIPPED else result
+
+    async def _run(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+        async with unit_of_work(self._factory) as session:
+            if not await updates.claim(session, update_id=event.update_id):
+                return _SKIPPED
+            data["session"] = session
+            return await handler(event, data)
+
+    async def _fail(
+        self, event: Update, data: dict[str, Any], exc: Exception, started: float
+    ) -> None:
+        try:
+            attempts = await updates.record_failure(self._factory, update_id=event.update_id)
+        except Exception:
+            log.exception("update_failure_not_recorded")
+            attempts = 1
+        log.error("update_failed", attempts=attempts, exc_info=exc)
+        self._observe("error", started)
+        if attempts <= 1:
+            bot = data.get("bot")
+            if isinstance(bot, Bot):
+                await apologize(bot, event, data)
+
+    @staticmethod
+    def _observe(outcome: str, started: float) -> None:
+        handler = structlog.contextvars.get_contextvars().get("handler", "none")
+        elapsed = time.perf_counter() - started
+        UPDATES.labels(handler=handler, outcome=outcome).inc()
+        UPDATE_SECONDS.labels(handler=handler).observe(elapsed)
+        if outcome != "error":
+            log.info("update_handled", outcome=outcome, duration_ms=round(elapsed * 1000, 2))
+
+
+_SKIPPED = object()

@@ -1,0 +1,64 @@
+"""teamtasks: a Telegram-native task tracker for teams. One subcommand per process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+import structlog
+
+from teamtasks.config import ConfigError, Settings, load_settings
+from teamtasks.observability.logging import configure_logging
+
+
+def _bot(settings: Settings) -> None:
+    from teamtasks.bot.polling import run_polling
+
+    settings.require_bot_token()
+    asyncio.run(run_polling(settings))
+
+
+def _migrate(settings: Settings) -> None:
+    from teamtasks import migrations
+
+    migrations.upgrade(settings.database_url)
+    print("database is at the latest migration")  # noqa: T201
+
+
+def _check_config(settings: Settings) -> None:
+    from teamtasks.checks import check_services, describe
+
+    for line in describe(settings):
+        print(line)  # noqa: T201
+    asyncio.run(check_services(settings))
+    print("configuration is valid; every configured service answered")  # noqa: T201
+
+
+COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
+    "bot": (_bot, "run the Telegram bot in polling mode, with /healthz on HEALTH_PORT"),
+    "migrate": (_migrate, "upgrade the database to the latest migration"),
+    "check-config": (_check_config, "validate the settings and reach each configured service"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="teamtasks", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        subparsers.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging(settings)
+        COMMANDS[args.command][0](settings)
+    except ConfigError as exc:
+        print(f"teamtasks: configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception:
+        # Logged through the scrubbing logger, never as a bare traceback that could hold a secret.
+        structlog.stdlib.get_logger("teamtasks").exception("fatal_error", command=args.command)
+        raise SystemExit(1) from None

@@ -1,0 +1,144 @@
+"""Settings: the only module that reads the environment.
+
+Defaults are the embedded ones (SQLite under ./var, in-memory FSM, local files), so the product
+runs with nothing configured; production parts are switched on by URL.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BOT_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+Port = Annotated[int, Field(ge=0, le=65535)]
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and fits on one line."""
+
+
+class Settings(BaseSettings):
+    """Every setting of every process; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./var/teamtasks.db"
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    redis_url: str | None = None
+    default_language: Annotated[str, Field(pattern=r"^(ru|en)$")] = "ru"
+    log_level: Annotated[str, Field(pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+    log_format: LogFormat = LogFormat.JSON
+    health_host: str = "127.0.0.1"
+    health_port: Port = 8081
+    web_host: str = "127.0.0.1"
+    web_port: Port = 8000
+    webhook_base_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    data_dir: Path = Path("./var")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        scheme = value.split("://", 1)[0]
+        if "://" not in value or scheme not in DATABASE_SCHEMES:
+            raise ValueError(
+                "must start with postgresql+asyncpg:// (or postgresql://) or sqlite+aiosqlite:///"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not BOT_TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("does not look like a token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not WEBHOOK_SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_api_url", "webhook_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_parts(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if not self.database_url.startswith("postgresql"):
+                raise ValueError("DATABASE_URL must point to PostgreSQL in production")
+            if self.webhook_base_url and self.webhook_secret is None:
+                raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_BASE_URL is set")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def require_bot_token(self) -> str:
+        """The token, or a ConfigError that says how to get one."""
+        if self.bot_token is None:
+            raise ConfigError("BOT_TOKEN is not set: create a bot with @BotFather and set it")
+        return self.bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into one clear line each."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {message}" if name != "settings" else message)
+    return "; ".join(lines)

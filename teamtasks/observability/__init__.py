@@ -1,0 +1,1 @@
+"""Logging, metrics and the small health/metrics server of the non-web processes."""

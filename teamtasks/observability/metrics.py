@@ -1,0 +1,17 @@
+"""Prometheus metrics shared by every process (the default registry, as the client intends)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+UPDATES = Counter(
+    "teamtasks_updates_total",
+    "Telegram updates handled, by handler and outcome.",
+    ["handler", "outcome"],
+)
+UPDATE_SECONDS = Histogram(
+    "teamtasks_update_seconds",
+    "Time to handle one Telegram update, unit of work included.",
+    ["handler"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)

@@ -1,0 +1,91 @@
+"""The `teamtasks` command as an operator runs it: clear lines, no tracebacks, no secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ADMIN_URL
+
+TOKEN = "123456789:AAE-secret-token-value-for-the-test_xyz"
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL", "REDIS_URL"}
+    }
+    clean.update({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/app.db", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "teamtasks", *args],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_config_describes_a_valid_setup(tmp_path: Path) -> None:
+    result = run(tmp_path, "check-config", BOT_TOKEN=TOKEN)
+    assert result.returncode == 0, result.stderr
+    assert "BOT_TOKEN=set" in result.stdout
+    assert "configuration is valid" in result.stdout
+    assert TOKEN not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL: must start with"),
+        ({"HEALTH_PORT": "-1"}, "HEALTH_PORT: Input should be greater than or equal to 0"),
+        ({"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL: cannot connect"),
+        (
+            {"DATABASE_URL": ADMIN_URL.rsplit("/", 1)[0].replace("5432", "1") + "/nowhere"},
+            "DATABASE_URL: cannot connect to",
+        ),
+    ],
+)
+def test_bad_configuration_stops_with_one_line(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    result = run(tmp_path, "check-config", **env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"teamtasks: configuration error: {expected}")
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_bot_without_a_token_says_what_to_do(tmp_path: Path) -> None:
+    result = run(tmp_path, "bot")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "teamtasks: configuration error: BOT_TOKEN is not set: create a bot with @BotFather "
+        "and set it"
+    )
+
+
+def test_the_bot_token_is_never_logged_even_when_the_bot_crashes(tmp_path: Path) -> None:
+    result = run(
+        tmp_path, "bot", BOT_TOKEN=TOKEN, TELEGRAM_API_URL="http://127.0.0.1:9", HEALTH_PORT="0"
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert TOKEN not in output
+    assert TOKEN.split(":")[1] not in output
+    events = [json.loads(line)["event"] for line in result.stdout.splitlines()]
+    assert "bot_starting" in events
+    assert "fatal_error" in events
+
+
+def test_migrate_builds_the_sqlite_database(tmp_path: Path) -> None:
+    result = run(tmp_path, "migrate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "database is at the latest migration" in result.stdout
+    assert (tmp_path / "app.db").exists()

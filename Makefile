@@ -17,7 +17,7 @@ $(STAMP): requirements/dev.txt pyproject.toml
 		{ echo "teamtasks needs Python 3.11 or newer as '$(PYTHON)'"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the locked dependencies

@@ -14,10 +14,22 @@ from teamtasks.observability.logging import configure_logging
 
 
 def _bot(settings: Settings) -> None:
+    settings.require_bot_token()
     from teamtasks.bot.polling import run_polling
 
-    settings.require_bot_token()
     asyncio.run(run_polling(settings))
+
+
+def _web(settings: Settings) -> None:
+    from teamtasks.web.server import run_web
+
+    asyncio.run(run_web(settings))
+
+
+def _demo(settings: Settings) -> None:
+    from teamtasks.demo import run_demo
+
+    asyncio.run(run_demo(settings))
 
 
 def _migrate(settings: Settings) -> None:
@@ -38,6 +50,8 @@ def _check_config(settings: Settings) -> None:
 
 COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
     "bot": (_bot, "run the Telegram bot in polling mode, with /healthz on HEALTH_PORT"),
+    "web": (_web, "run the web service: health, metrics, webhooks (on WEB_HOST:WEB_PORT)"),
+    "demo": (_demo, "run everything in one process on embedded defaults, with a local Telegram"),
     "migrate": (_migrate, "upgrade the database to the latest migration"),
     "check-config": (_check_config, "validate the settings and reach each configured service"),
 }

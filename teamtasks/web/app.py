@@ -1,0 +1,70 @@
+"""`teamtasks web`: the FastAPI application and its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+
+from teamtasks import __version__
+from teamtasks.bot.factory import create_bot, create_dispatcher
+from teamtasks.config import ConfigError, Settings
+from teamtasks.db import SessionFactory, create_engine, create_session_factory, probe
+from teamtasks.web.routes import health, telegram
+from teamtasks.web.state import AppState, TelegramWebhook
+
+log = structlog.stdlib.get_logger("teamtasks.web")
+
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The app; its lifespan opens the database and, with BOT_TOKEN set, the Telegram webhook."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        await probe(engine)
+        session_factory = create_session_factory(engine)
+        webhook = _telegram_webhook(settings, session_factory)
+        app.state.teamtasks = AppState(settings, engine, session_factory, webhook)
+        try:
+            if webhook is not None and settings.webhook_base_url:
+                await webhook.bot.set_webhook(
+                    url=settings.webhook_base_url + WEBHOOK_PATH,
+                    secret_token=webhook.secret,
+                    allowed_updates=webhook.dispatcher.resolve_used_update_types(),
+                )
+                log.info("webhook_registered", url=settings.webhook_base_url + WEBHOOK_PATH)
+            yield
+        finally:
+            if webhook is not None:
+                await webhook.bot.session.close()
+            await engine.dispose()
+
+    app = FastAPI(title="teamtasks", version=__version__, lifespan=lifespan)
+    app.include_router(health.router)
+    app.include_router(telegram.router)
+    return app
+
+
+def _telegram_webhook(
+    settings: Settings, session_factory: SessionFactory
+) -> TelegramWebhook | None:
+    secret = webhook_secret(settings)
+    if secret is None:
+        return None
+    bot = create_bot(settings)
+    dispatcher = create_dispatcher(settings, session_factory)
+    return TelegramWebhook(bot, dispatcher, secret)
+
+
+def webhook_secret(settings: Settings) -> str | None:
+    """The webhook's secret when this instance serves the bot (BOT_TOKEN set), else None."""
+    if settings.bot_token is None:
+        return None
+    if settings.webhook_secret is None:
+        raise ConfigError("WEBHOOK_SECRET is not set: without it anyone could post updates")
+    return settings.webhook_secret.get_secret_value()

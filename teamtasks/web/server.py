@@ -1,0 +1,40 @@
+"""Serving the app with uvicorn, logging through our JSON logging."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from teamtasks.config import Settings
+from teamtasks.db import create_engine, probe
+from teamtasks.web.app import create_app, webhook_secret
+
+
+def uvicorn_server(settings: Settings, *, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        proxy_headers=False,
+        server_header=False,
+    )
+    return uvicorn.Server(config)
+
+
+async def run_web(settings: Settings) -> None:
+    """`teamtasks web`: until SIGINT/SIGTERM, which uvicorn handles with a graceful shutdown.
+
+    Configuration and the database are checked first, so that a bad setting stops start-up
+    with one clear line instead of uvicorn's "Application startup failed".
+    """
+    webhook_secret(settings)
+    engine = create_engine(settings)
+    try:
+        await probe(engine)
+    finally:
+        await engine.dispose()
+    server = uvicorn_server(settings, host=settings.web_host, port=settings.web_port)
+    await server.serve()
+    if not server.started:
+        raise RuntimeError("the web service did not start; see the log lines above")

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint fmt test test-only migrate lock clean
+.PHONY: help install browser lint fmt demo test test-only migrate lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,19 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the locked dependencies
 
+# The chat page's browser test drives Debian's Chromium (no browser can be downloaded here).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+		echo "installing Debian's chromium for the browser test"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; } || \
+		{ echo "could not install chromium; install it (apt-get install chromium) and retry"; exit 1; }
+
+demo: install  ## install and run teamtasks on embedded defaults, with a local Telegram and chat page
+	$(BIN)/teamtasks demo
+
 lint: install  ## ruff (with the DTZ rules for naive datetimes) and mypy --strict
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -33,7 +46,7 @@ fmt: install  ## format and auto-fix
 
 test: lint test-only  ## install, lint and run every test (needs PostgreSQL and Redis; see .ci/run)
 
-test-only: install
+test-only: install browser
 	$(BIN)/pytest
 
 migrate: install  ## upgrade the database in DATABASE_URL to the latest migration

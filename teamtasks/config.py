@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     webhook_base_url: str | None = None
     webhook_secret: SecretStr | None = None
     data_dir: Path = Path("./var")
+    demo_host: str = "127.0.0.1"
+    demo_port: Port = 8080
+    demo_local_telegram: bool = True
 
     @field_validator("database_url")
     @classmethod

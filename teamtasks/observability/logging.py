@@ -67,7 +67,14 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    for noisy in ("aiosqlite", "asyncio", "sqlalchemy.engine"):
+    # aiogram.event repeats our own update_handled line; alembic's plugin set-up is chatter.
+    for noisy in (
+        "aiosqlite",
+        "asyncio",
+        "sqlalchemy.engine",
+        "aiogram.event",
+        "alembic.runtime.plugins",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -1,0 +1,89 @@
+"""`teamtasks demo`: the whole product in one process on the embedded defaults.
+
+SQLite under DATA_DIR, state in memory, and, unless DEMO_LOCAL_TELEGRAM=false, the local Telegram
+Bot API server with its chat page, so it runs offline with no token. Data (the database and the
+local server's chats) is kept between runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+import structlog
+from aiogram import Bot
+
+from teamtasks import migrations
+from teamtasks.bot.factory import create_bot, create_dispatcher
+from teamtasks.config import Settings
+from teamtasks.db import create_engine, create_session_factory, probe
+from teamtasks.web.server import uvicorn_server
+
+log = structlog.stdlib.get_logger("teamtasks.demo")
+
+DEMO_BOT_TOKEN = "1000000001:teamtasks-local-demo-token-not-secret"
+DEMO_BOT_USERNAME = "teamtasks_demo_bot"
+
+
+async def run_demo(settings: Settings) -> None:
+    await asyncio.to_thread(migrations.upgrade, settings.database_url)
+    async with contextlib.AsyncExitStack() as stack:
+        bot = await _bot(settings, stack)
+        engine = create_engine(settings)
+        stack.push_async_callback(engine.dispose)
+        await probe(engine)
+        dispatcher = create_dispatcher(settings, create_session_factory(engine))
+        web = uvicorn_server(settings, host=settings.web_host, port=settings.web_port)
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+            stack.callback(loop.remove_signal_handler, signum)
+
+        polling = asyncio.create_task(
+            dispatcher.start_polling(bot, handle_as_tasks=False, handle_signals=False)
+        )
+        serving = asyncio.create_task(web.serve())
+        waiting = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+
+        log.info("demo_stopping")
+        web.should_exit = True
+        if not polling.done():
+            await dispatcher.stop_polling()
+        waiting.cancel()
+        await asyncio.gather(polling, serving, waiting, return_exceptions=True)
+    print("teamtasks demo stopped; your data is kept in", settings.data_dir)  # noqa: T201
+
+
+async def _bot(settings: Settings, stack: contextlib.AsyncExitStack) -> Bot:
+    """The local Bot API server and a bot bound to it, or the real Telegram with BOT_TOKEN."""
+    if not settings.demo_local_telegram:
+        bot = create_bot(settings)
+        stack.push_async_callback(bot.session.close)
+        me = await bot.get_me()
+        print(f"teamtasks demo: talk to @{me.username} in Telegram. Ctrl-C stops it.")  # noqa: T201
+        return bot
+
+    from tgemulator import EmulatorServer
+
+    emulator = EmulatorServer(
+        bot_token=DEMO_BOT_TOKEN,
+        bot_username=DEMO_BOT_USERNAME,
+        host=settings.demo_host,
+        port=settings.demo_port,
+        state_path=settings.data_dir / "local-telegram" / "state.json",
+    )
+    await emulator.start()
+    stack.push_async_callback(emulator.stop)
+    local = settings.model_copy(update={"telegram_api_url": emulator.base_url})
+    bot = create_bot(local, token=DEMO_BOT_TOKEN)
+    stack.push_async_callback(bot.session.close)
+    print(  # noqa: T201
+        f"teamtasks demo: open {emulator.base_url} in your browser to chat with the bot. "
+        "Ctrl-C stops it.",
+        flush=True,
+    )
+    return bot

@@ -1,0 +1,55 @@
+"""Bot API errors with Telegram's status codes and wording."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error answered as ``{"ok": false, "error_code": ..., "description": ...}``."""
+
+    def __init__(
+        self, status: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {message}")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, f"Forbidden: {message}")
+
+
+def required(name: str) -> ApiError:
+    return bad_request(f'parameter "{name}" is required')
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
+
+
+UNAUTHORIZED = ApiError(401, "Unauthorized")
+NOT_FOUND = ApiError(404, "Not Found")
+CHAT_NOT_FOUND = "chat not found"
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)

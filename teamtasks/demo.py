@@ -29,7 +29,7 @@ DEMO_BOT_USERNAME = "teamtasks_demo_bot"
 async def run_demo(settings: Settings) -> None:
     await asyncio.to_thread(migrations.upgrade, settings.database_url)
     async with contextlib.AsyncExitStack() as stack:
-        bot = await _bot(settings, stack)
+        bot, banner = await _bot(settings, stack)
         engine = create_engine(settings)
         stack.push_async_callback(engine.dispose)
         await probe(engine)
@@ -42,11 +42,16 @@ async def run_demo(settings: Settings) -> None:
             loop.add_signal_handler(signum, stop.set)
             stack.callback(loop.remove_signal_handler, signum)
 
+        serving = asyncio.create_task(web.serve())
         polling = asyncio.create_task(
             dispatcher.start_polling(bot, handle_as_tasks=False, handle_signals=False)
         )
-        serving = asyncio.create_task(web.serve())
         waiting = asyncio.create_task(stop.wait())
+        listening = asyncio.create_task(web.listening.wait())
+        await asyncio.wait({listening, serving}, return_when=asyncio.FIRST_COMPLETED)
+        if listening.done():
+            print(banner, flush=True)  # noqa: T201
+        listening.cancel()
         await asyncio.wait({polling, serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
 
         log.info("demo_stopping")
@@ -58,14 +63,16 @@ async def run_demo(settings: Settings) -> None:
     print("teamtasks demo stopped; your data is kept in", settings.data_dir)  # noqa: T201
 
 
-async def _bot(settings: Settings, stack: contextlib.AsyncExitStack) -> Bot:
-    """The local Bot API server and a bot bound to it, or the real Telegram with BOT_TOKEN."""
+async def _bot(settings: Settings, stack: contextlib.AsyncExitStack) -> tuple[Bot, str]:
+    """The local Bot API server and a bot bound to it, or the real Telegram with BOT_TOKEN.
+
+    Returns the bot and the line that tells the person where to talk to it.
+    """
     if not settings.demo_local_telegram:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
         me = await bot.get_me()
-        print(f"teamtasks demo: talk to @{me.username} in Telegram. Ctrl-C stops it.")  # noqa: T201
-        return bot
+        return bot, f"teamtasks demo: talk to @{me.username} in Telegram. Ctrl-C stops it."
 
     from tgemulator import EmulatorServer
 
@@ -81,9 +88,7 @@ async def _bot(settings: Settings, stack: contextlib.AsyncExitStack) -> Bot:
     local = settings.model_copy(update={"telegram_api_url": emulator.base_url})
     bot = create_bot(local, token=DEMO_BOT_TOKEN)
     stack.push_async_callback(bot.session.close)
-    print(  # noqa: T201
+    return bot, (
         f"teamtasks demo: open {emulator.base_url} in your browser to chat with the bot. "
-        "Ctrl-C stops it.",
-        flush=True,
+        "Ctrl-C stops it."
     )
-    return bot

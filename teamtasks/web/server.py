@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
 import uvicorn
 
 from teamtasks.config import Settings
@@ -9,7 +12,20 @@ from teamtasks.db import create_engine, probe
 from teamtasks.web.app import create_app, webhook_secret
 
 
-def uvicorn_server(settings: Settings, *, host: str, port: int) -> uvicorn.Server:
+class Server(uvicorn.Server):
+    """uvicorn's server with an event set once it listens, so callers await it, not poll it."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
+
+
+def uvicorn_server(settings: Settings, *, host: str, port: int) -> Server:
     config = uvicorn.Config(
         create_app(settings),
         host=host,
@@ -19,7 +35,7 @@ def uvicorn_server(settings: Settings, *, host: str, port: int) -> uvicorn.Serve
         proxy_headers=False,
         server_header=False,
     )
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 async def run_web(settings: Settings) -> None:

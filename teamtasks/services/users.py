@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from teamtasks.i18n import DEFAULT_LANGUAGE, language_from_telegram
 from teamtasks.models import User
+from teamtasks.models.enums import Language
 
 
 async def sync_from_telegram(
@@ -41,3 +43,13 @@ async def sync_from_telegram(
         user.is_reachable = True
         user.unreachable_since = None
     return user
+
+
+def language_of(user: User) -> Language:
+    """The language to speak to this user: the one chosen, else Telegram's, else Russian."""
+    return user.language or language_from_telegram(user.language_code, DEFAULT_LANGUAGE)
+
+
+def display_name(user: User) -> str:
+    """The user's name as people see it (raw text: escape it when rendering HTML)."""
+    return f"{user.first_name} {user.last_name}" if user.last_name else user.first_name

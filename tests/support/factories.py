@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teamtasks.models import Company, Invoice, Membership, Plan, Project, Task, User
+from teamtasks.models import Company, Invite, Invoice, Membership, Plan, Project, Task, User
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import PaymentProvider, Role
 
@@ -85,6 +85,46 @@ async def invoice(session: AsyncSession, *, company: Company, plan: Plan) -> Inv
         currency=plan.currency,
         period_days=plan.period_days,
         expires_at=utcnow() + timedelta(days=1),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def member(
+    session: AsyncSession,
+    *,
+    company: Company,
+    role: Role = Role.MEMBER,
+    first_name: str = "Bob",
+    **fields: object,
+) -> User:
+    """A new user who belongs to `company` with `role` and has it as the active company."""
+    row = await user(session, first_name=first_name, active_company_id=company.id, **fields)
+    session.add(Membership(company_id=company.id, user_id=row.id, role=role))
+    await session.flush()
+    return row
+
+
+async def invite(
+    session: AsyncSession,
+    *,
+    company: Company,
+    role: Role = Role.MEMBER,
+    token: str | None = None,
+    expires_at: datetime | None = None,
+    max_uses: int | None = None,
+    uses: int = 0,
+    revoked_at: datetime | None = None,
+) -> Invite:
+    row = Invite(
+        company_id=company.id,
+        token=token or f"token{next(_ids)}abcdefghijkl",
+        role=role,
+        expires_at=expires_at or utcnow() + timedelta(days=7),
+        max_uses=max_uses,
+        uses=uses,
+        revoked_at=revoked_at,
     )
     session.add(row)
     await session.flush()

@@ -1,0 +1,91 @@
+"""The domain error tree: every refusal a service makes, each with a locale key and its params.
+
+The edges translate: the bot replies with `error.text(language)`, the web maps the class to a
+status code. Params are numbers or our own identifiers, never user text, so a text needs no
+escaping. A row of another company is `NotFound`, never `Forbidden`, so ids do not leak.
+"""
+
+# The names are the domain's words (NotFound, Forbidden, ...), as STYLE.md has them: no "Error".
+# ruff: noqa: N818
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from teamtasks.i18n import gettext
+from teamtasks.models.enums import Language
+
+Param = str | int
+
+
+class DomainError(Exception):
+    """A refused action: `key` names its text in the locales, `params` fill the placeholders."""
+
+    default_key: ClassVar[str] = "errors.domain"
+
+    def __init__(self, key: str | None = None, **params: Param) -> None:
+        self.key = key or self.default_key
+        self.params = params
+        super().__init__(self.key, params)
+
+    def text(self, language: Language) -> str:
+        """The refusal in the user's language."""
+        return gettext(language, self.key, **self.params)
+
+
+class NotFound(DomainError):
+    """No such row in the actor's company (it may exist in another: that is not said)."""
+
+    default_key = "errors.not_found"
+
+
+class Forbidden(DomainError):
+    """The actor's role does not grant the permission."""
+
+    default_key = "errors.forbidden"
+
+
+class InvalidInput(DomainError):
+    """The value given cannot be used (empty, too long, control characters, unparsable)."""
+
+    default_key = "errors.invalid"
+
+
+class Conflict(DomainError):
+    """The action does not fit the current state (e.g. an archived project)."""
+
+    default_key = "errors.conflict"
+
+
+class LimitReached(DomainError):
+    """A plan or safety limit would be exceeded."""
+
+    default_key = "errors.limit_reached"
+
+
+class LastOwner(Conflict):
+    """The action would leave the company without an owner."""
+
+    default_key = "errors.last_owner"
+
+
+class InviteError(DomainError):
+    """An invite link that cannot be used; the subclass says why."""
+
+    default_key = "errors.invite.unknown"
+
+
+class InviteUnknown(InviteError):
+    default_key = "errors.invite.unknown"
+
+
+class InviteExpired(InviteError):
+    default_key = "errors.invite.expired"
+
+
+class InviteUsedUp(InviteError):
+    default_key = "errors.invite.used_up"
+
+
+class InviteRevoked(InviteError):
+    default_key = "errors.invite.revoked"

@@ -1,0 +1,77 @@
+"""The same services on SQLite, the demo's embedded database: the whole story once, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from teamtasks import migrations
+from teamtasks.config import Settings
+from teamtasks.db import create_engine, create_session_factory, unit_of_work
+from teamtasks.models import AuditLog, Notification, User
+from teamtasks.models.enums import TaskStatus
+from teamtasks.services import comments, companies, invites, members, projects, task_lists, tasks
+from teamtasks.services.actors import resolve_actor
+from teamtasks.services.due_dates import parse_due
+from teamtasks.services.errors import InviteUsedUp, NotFound
+from tests.services.helpers import NOW
+from tests.support import factories
+
+
+async def test_the_story_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'teamtasks.db'}"
+    await asyncio.to_thread(migrations.upgrade, url)
+    engine = create_engine(Settings(database_url=url))
+    factory = create_session_factory(engine)
+    try:
+        async with unit_of_work(factory) as session:
+            anna = await factories.user(session, first_name="Anna")
+            bob = await factories.user(session, first_name="Bob")
+            eve = await factories.user(session, first_name="Eve")
+            await companies.create_company(session, user=anna, name="Acme")
+            owner = await resolve_actor(session, user=anna)
+            assert owner is not None
+            invite = await invites.create_invite(session, actor=owner, max_uses=1)
+            assert (await invites.join_by_token(session, user=bob, token=invite.token)).joined
+            assert not (await invites.join_by_token(session, user=bob, token=invite.token)).joined
+            with pytest.raises(InviteUsedUp):
+                await invites.join_by_token(session, user=eve, token=invite.token)
+            project = await projects.create_project(session, actor=owner, name="Website")
+            task = await tasks.create_task(
+                session, actor=owner, title="Fix 100% of the login", project_id=project.id
+            )
+            second = await tasks.create_task(session, actor=owner, title="Second")
+            assert (task.number, second.number) == (1, 2)
+            await tasks.assign_task(session, actor=owner, number=1, assignee_id=bob.id)
+            due = parse_due("завтра 18:00", timezone=owner.timezone, now=NOW)
+            await tasks.set_due(session, actor=owner, number=1, due_at=due, now=NOW)
+
+        async with unit_of_work(factory) as session:
+            bob_actor = await resolve_actor(session, user=await session.get_one(User, bob.id))
+            assert bob_actor is not None
+            mine = await task_lists.list_my_tasks(session, actor=bob_actor)
+            assert [t.number for t in mine.items] == [1]
+            found = await task_lists.search_tasks(session, actor=bob_actor, query="100%")
+            assert [t.number for t in found.items] == [1]
+            overdue = await task_lists.list_overdue_tasks(
+                session, actor=bob_actor, now=due + timedelta(minutes=1)
+            )
+            assert [t.number for t in overdue.items] == [1]
+            await comments.add_comment(session, actor=bob_actor, number=1, text="On it")
+            await tasks.set_status(session, actor=bob_actor, number=1, status=TaskStatus.DONE)
+            with pytest.raises(NotFound):
+                await tasks.get_task(session, actor=bob_actor, number=2**31)
+            await members.leave_company(session, actor=bob_actor)
+
+        async with unit_of_work(factory) as session:
+            told = await session.scalar(select(func.count()).select_from(Notification))
+            actions = (await session.scalars(select(AuditLog.action).order_by(AuditLog.id))).all()
+        assert told == 3  # Bob assigned; Anna told of the comment and of the status
+        assert actions[0] == "company.created"
+        assert actions[-1] == "member.left"
+    finally:
+        await engine.dispose()

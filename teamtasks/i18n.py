@@ -1,7 +1,8 @@
 """User-facing texts in Russian (the default) and English.
 
-Texts live in `locales/<lang>.json`, flat keys to `str.format` templates; a test keeps the two
-files in step. Russian is the fallback for any language we do not speak.
+Texts live in `locales/<lang>/*.json` (one file per area of the product, merged; a key may be
+defined once), flat keys to `str.format` templates; a test keeps the languages in step.
+Russian is the fallback for any language we do not speak.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ DEFAULT_LANGUAGE = Language.RU
 
 @cache
 def catalog(language: Language) -> dict[str, str]:
-    source = resources.files("teamtasks.locales").joinpath(f"{language.value}.json")
-    data: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))
-    return data
+    merged: dict[str, str] = {}
+    folder = resources.files("teamtasks.locales").joinpath(language.value)
+    for source in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not source.name.endswith(".json"):
+            continue
+        texts: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))
+        if twice := merged.keys() & texts.keys():
+            raise ValueError(f"{language.value}/{source.name} defines again: {sorted(twice)}")
+        merged.update(texts)
+    return merged
 
 
 def language_from_telegram(code: str | None, default: Language = DEFAULT_LANGUAGE) -> Language:

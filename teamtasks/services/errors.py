@@ -33,6 +33,12 @@ class DomainError(Exception):
         return gettext(language, self.key, **self.params)
 
 
+class NoCompany(DomainError):
+    """The user belongs to no company yet (or left their last one)."""
+
+    default_key = "errors.no_company"
+
+
 class NotFound(DomainError):
     """No such row in the actor's company (it may exist in another: that is not said)."""
 

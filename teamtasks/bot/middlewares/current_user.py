@@ -1,7 +1,8 @@
-"""Keeps the sender's User row in step with Telegram and puts it, and its language, in `data`."""
+"""Puts the sender in `data`: their User row (kept in step with Telegram), language and Actor."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,18 +15,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from teamtasks.i18n import language_from_telegram
 from teamtasks.models.enums import Language
 from teamtasks.services import users
+from teamtasks.services.actors import resolve_actor
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class CurrentUserMiddleware(BaseMiddleware):
+    """`user`, `language` and `actor` (None outside any company) for every handler."""
+
     def __init__(self, default_language: Language) -> None:
         self._default_language = default_language
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         sender = data.get("event_from_user")
         session = data.get("session")
-        if isinstance(sender, TelegramUser) and isinstance(session, AsyncSession):
+        data["language"] = self._default_language
+        data["actor"] = None
+        if (
+            isinstance(sender, TelegramUser)
+            and not sender.is_bot
+            and isinstance(session, AsyncSession)
+        ):
             user = await users.sync_from_telegram(
                 session,
                 telegram_id=sender.id,
@@ -34,13 +44,14 @@ class CurrentUserMiddleware(BaseMiddleware):
                 username=sender.username,
                 language_code=sender.language_code,
             )
-            data["user"] = user
-            data["language"] = user.language or language_from_telegram(
+            language = user.language or language_from_telegram(
                 sender.language_code, self._default_language
             )
+            actor = await resolve_actor(session, user=user)
+            if actor is not None and actor.language is not language:
+                actor = dataclasses.replace(actor, language=language)
+            data.update(user=user, language=language, actor=actor)
             structlog.contextvars.bind_contextvars(
-                user_id=user.id, company_id=user.active_company_id
+                user_id=user.id, company_id=actor.company_id if actor else None
             )
-        else:
-            data["language"] = self._default_language
         return await handler(event, data)

@@ -14,12 +14,19 @@ from typing import Any
 import structlog
 from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import TelegramMethod
 from aiogram.types import TelegramObject, Update
 
 from teamtasks.bot.apology import apologize
+from teamtasks.bot.refusals import refusal_reply
+from teamtasks.bot.replies import Replies
 from teamtasks.db import SessionFactory, unit_of_work
+from teamtasks.i18n import DEFAULT_LANGUAGE
+from teamtasks.models.enums import Language
 from teamtasks.observability.metrics import UPDATE_SECONDS, UPDATES
 from teamtasks.services import updates
+from teamtasks.services.errors import DomainError
 
 log = structlog.stdlib.get_logger("teamtasks.bot")
 
@@ -41,6 +48,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         started = time.perf_counter()
         try:
             result = await self._run(handler, event, data)
+        except DomainError as refusal:
+            # Nothing of the refused work is kept, but the update itself is done: record it.
+            result = await self._refuse(event, data, refusal)
         except Exception as exc:
             await self._fail(event, data, exc, started)
             raise UpdateFailedError(f"update {event.update_id} failed") from exc
@@ -51,11 +61,29 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         return UNHANDLED if result is _SKIPPED else result
 
     async def _run(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+        replies = Replies()
         async with unit_of_work(self._factory) as session:
             if not await updates.claim(session, update_id=event.update_id):
                 return _SKIPPED
             data["session"] = session
-            return await handler(event, data)
+            data["replies"] = replies
+            result = await handler(event, data)
+        bot = data.get("bot")
+        if isinstance(bot, Bot):
+            for method in replies:
+                await _send_quietly(bot, method)
+        return result
+
+    async def _refuse(self, event: Update, data: dict[str, Any], refusal: DomainError) -> Any:
+        async with unit_of_work(self._factory) as session:
+            if not await updates.claim(session, update_id=event.update_id):
+                return _SKIPPED
+        structlog.contextvars.bind_contextvars(refused=refusal.key)
+        language = data.get("language")
+        reply = refusal_reply(
+            event, refusal, language if isinstance(language, Language) else DEFAULT_LANGUAGE
+        )
+        return UNHANDLED if reply is None else reply
 
     async def _fail(
         self, event: Update, data: dict[str, Any], exc: Exception, started: float
@@ -83,3 +111,11 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 
 
 _SKIPPED = object()
+
+
+async def _send_quietly(bot: Bot, method: TelegramMethod[Any]) -> None:
+    """Send a reply of committed work; a refusal by Telegram is logged, the work stands."""
+    try:
+        await bot(method)
+    except TelegramAPIError as exc:
+        log.warning("reply_not_delivered", method=type(method).__name__, error=str(exc))

@@ -15,6 +15,7 @@ import structlog
 from aiogram import Bot
 
 from teamtasks import migrations
+from teamtasks.bot import outbox
 from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, probe
@@ -60,6 +61,7 @@ async def run_demo(settings: Settings) -> None:
             await dispatcher.stop_polling()
         waiting.cancel()
         await asyncio.gather(polling, serving, waiting, return_exceptions=True)
+        await outbox.drain()
     print("teamtasks demo stopped; your data is kept in", settings.data_dir)  # noqa: T201
 
 

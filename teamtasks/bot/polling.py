@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from teamtasks.bot import outbox
 from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, probe
@@ -34,6 +35,7 @@ async def run_polling(settings: Settings) -> None:
             close_bot_session=False,
         )
     finally:
+        await outbox.drain()
         await probe_server.stop()
         await bot.session.close()
         await engine.dispose()

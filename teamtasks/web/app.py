@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI
 
 from teamtasks import __version__
+from teamtasks.bot import outbox
 from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.config import ConfigError, Settings
 from teamtasks.db import SessionFactory, create_engine, create_session_factory, probe
@@ -41,6 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             if webhook is not None:
+                await outbox.drain()
                 await webhook.bot.session.close()
             await engine.dispose()
 

@@ -18,6 +18,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import TelegramMethod
 from aiogram.types import TelegramObject, Update
 
+from teamtasks.bot import outbox
 from teamtasks.bot.apology import apologize
 from teamtasks.bot.refusals import refusal_reply
 from teamtasks.bot.replies import Replies
@@ -27,6 +28,7 @@ from teamtasks.models.enums import Language
 from teamtasks.observability.metrics import UPDATE_SECONDS, UPDATES
 from teamtasks.services import updates
 from teamtasks.services.errors import DomainError
+from teamtasks.services.outbox import written_in
 
 log = structlog.stdlib.get_logger("teamtasks.bot")
 
@@ -68,10 +70,13 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             data["session"] = session
             data["replies"] = replies
             result = await handler(event, data)
+            await session.flush()
+            notifications = written_in(session)
         bot = data.get("bot")
         if isinstance(bot, Bot):
             for method in replies:
                 await _send_quietly(bot, method)
+            outbox.deliver_soon(bot, self._factory, notifications)
         return result
 
     async def _refuse(self, event: Update, data: dict[str, Any], refusal: DomainError) -> Any:

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser lint fmt demo test test-only migrate lock clean
+.PHONY: help install browser lint fmt demo test test-only bench migrate lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ test: lint test-only  ## install, lint and run every test (needs PostgreSQL and 
 
 test-only: install browser
 	$(BIN)/pytest
+
+bench: install  ## run the benchmarks in bench/ and print their figures (needs PostgreSQL)
+	$(BIN)/python -m bench.updates
 
 migrate: install  ## upgrade the database in DATABASE_URL to the latest migration
 	$(BIN)/teamtasks migrate

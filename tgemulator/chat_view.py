@@ -1,9 +1,11 @@
-"""What a person sees: chats and their messages, with long polls for the bot's output.
+"""What a person sees: the bot, chats and their messages, with long polls for changes.
 
 ``after=<message_id>`` returns messages newer than that id; ``since_seq=<n>`` returns the
 messages changed (sent or edited) after the chat's change counter was ``n``, plus the ids
-deleted since then. With ``wait=<seconds>`` the request returns as soon as the bot has
-produced something matching, or when the time is up.
+deleted since then. With ``wait=<seconds>`` an ``after`` request returns as soon as the bot
+has sent a message newer than ``after``, and a ``since_seq`` request as soon as anything in
+the chat changed (whoever sent, edited or deleted it); either returns when the time is up
+or the server stops.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from aiohttp import web
 
 from .html_render import render_html
 from .http_util import chat_or_404, emulator_of, fail, path_int
+from .methods_chats import DEFAULT_SCOPE, commands_key
 from .models import ChatRecord, MessageRecord
 from .serialize import chat_json
 
+BOT = "/emulator/api/bot"
 CHATS = "/emulator/api/chats"
 FILES = "/emulator/files/"
 MAX_WAIT = 60.0
@@ -72,6 +76,14 @@ def message_view(chat: ChatRecord, message: MessageRecord) -> dict[str, Any]:
     return view
 
 
+async def get_bot(request: web.Request) -> web.Response:
+    """The bot as people see it: its name and the commands of its default menu."""
+    emulator = emulator_of(request)
+    bot = {key: emulator.bot_user[key] for key in ("id", "is_bot", "first_name", "username")}
+    commands = emulator.store.commands.get(commands_key(DEFAULT_SCOPE, ""), [])
+    return web.json_response({**bot, "commands": commands})
+
+
 async def list_chats(request: web.Request) -> web.Response:
     store = emulator_of(request).store
     return web.json_response({"chats": [chat_json(chat, store) for chat in store.chats.values()]})
@@ -99,15 +111,15 @@ async def list_messages(request: web.Request) -> web.Response:
     since_seq = _float_query(request, "since_seq")
     wait = min(_float_query(request, "wait") or 0.0, MAX_WAIT)
 
-    def bot_changed() -> bool:
+    def ready() -> bool:
+        if emulator.closing:
+            return True
         if since_seq is None:
             return any(m.from_bot and m.message_id > after for m in chat.messages.values())
-        return any(m.from_bot and m.seq > since_seq for m in chat.messages.values()) or any(
-            seq > since_seq for seq in chat.deleted.values()
-        )
+        return chat.seq > since_seq
 
     if wait > 0:
-        await emulator.store.changes.wait_for(bot_changed, wait)
+        await emulator.store.changes.wait_for(ready, wait)
     messages = sorted(chat.messages.values(), key=lambda m: m.message_id)
     if since_seq is None:
         chosen = [m for m in messages if m.message_id > after]
@@ -135,6 +147,7 @@ async def download(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app.router.add_get(BOT, get_bot)
     app.router.add_get(CHATS, list_chats)
     app.router.add_get(CHATS + "/{chat_id}", get_chat)
     app.router.add_get(CHATS + "/{chat_id}/messages", list_messages)

@@ -127,6 +127,17 @@ class EmulatorClient:
         return result
 
 
+def _file_form(name: str, data: bytes, caption: str | None, *, as_photo: bool) -> aiohttp.FormData:
+    """The multipart body of a document (or, with ``as_photo``, a photo) a person sends."""
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename=name)
+    if caption is not None:
+        form.add_field("caption", caption)
+    if as_photo:
+        form.add_field("as_photo", "1")
+    return form
+
+
 @dataclass
 class _Chat:
     """What a chat window offers: reading the bot's messages and waiting for new ones."""
@@ -229,12 +240,7 @@ class Person(_Chat):
     async def send_file(
         self, name: str, data: bytes, caption: str | None = None, *, as_photo: bool = False
     ) -> int:
-        form = aiohttp.FormData()
-        form.add_field("file", data, filename=name)
-        if caption is not None:
-            form.add_field("caption", caption)
-        if as_photo:
-            form.add_field("as_photo", "1")
+        form = _file_form(name, data, caption, as_photo=as_photo)
         sent = await self.client.request("POST", self._path("messages"), data=form)
         return int(sent["message_id"])
 
@@ -305,6 +311,20 @@ class Group(_Chat):
         if reply_to is not None:
             body["reply_to_message_id"] = reply_to
         sent = await self.client.request("POST", self._path("messages"), json=body)
+        return int(sent["message_id"])
+
+    async def send_file(
+        self,
+        person: Person,
+        name: str,
+        data: bytes,
+        caption: str | None = None,
+        *,
+        as_photo: bool = False,
+    ) -> int:
+        form = _file_form(name, data, caption, as_photo=as_photo)
+        form.add_field("user_id", str(person.id))
+        sent = await self.client.request("POST", self._path("messages"), data=form)
         return int(sent["message_id"])
 
     async def press(self, person: Person, label: str) -> CallbackAnswer | None:

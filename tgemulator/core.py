@@ -56,6 +56,8 @@ class Emulator:
         self.calls: list[RecordedCall] = []
         self.callbacks: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
         self.pre_checkouts: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self.closing = False
+        """The server is stopping: every wait of a request ends at once."""
         self.bot_user: dict[str, Any] = {
             "id": self.bot_id,
             "is_bot": True,
@@ -220,6 +222,16 @@ class Emulator:
         self.member_update("my_chat_member", chat, user_json(user), self.bot_user, old, new)
         self.store.changed()
 
+    def close(self) -> None:
+        """End the waits of pending requests: long polls answer now, queries get no answer."""
+        self.closing = True
+        self.updates.closed = True
+        self.updates.wake_pollers()
+        self.store.changes.notify()
+        for future in [*self.callbacks.values(), *self.pre_checkouts.values()]:
+            if not future.done():
+                future.set_result(None)
+
     async def await_answer(
         self,
         pending: dict[str, asyncio.Future[dict[str, Any] | None]],
@@ -229,6 +241,8 @@ class Emulator:
     ) -> tuple[str, dict[str, Any] | None]:
         """Push a query update; return its id and the bot's answer, or None on timeout."""
         query_id = str(secrets.randbits(62))
+        if self.closing:
+            return query_id, None
         future: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
         pending[query_id] = future
         self.updates.push(kind, {"id": query_id, **payload})

@@ -1,4 +1,4 @@
-"""The user side of groups: creating them with the bot, talking, joining, upgrading."""
+"""The user side of groups: creating them with the bot, messages and files, members, upgrades."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .http_util import (
 )
 from .models import ChatRecord, UserRecord
 from .serialize import user_json
-from .user_api import typed_content
+from .user_api import message_content, message_fields
 
 GROUPS = "/emulator/api/groups"
 
@@ -57,17 +57,15 @@ async def create_group(request: web.Request) -> web.Response:
 async def send_message(request: web.Request) -> web.Response:
     emulator = emulator_of(request)
     chat = group_or_404(request)
-    body = await json_body(request)
-    user = user_or_404(emulator, int_field(body, "user_id"))
+    fields = await message_fields(request)
+    user = user_or_404(emulator, int_field(fields, "user_id"))
     if user.id not in chat.member_ids:
         raise fail(403, f"user {user.id} is not a member of chat {chat.id}")
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise fail(400, "text is required")
-    reply_to = int_field(body, "reply_to_message_id", optional=True)
+    reply_to = int_field(fields, "reply_to_message_id", optional=True)
     if reply_to is not None and reply_to not in chat.messages:
         raise fail(404, f"message {reply_to} not found in chat {chat.id}")
-    message = emulator.user_message(chat, user, typed_content(text), reply_to=reply_to)
+    content = message_content(emulator, fields)
+    message = emulator.user_message(chat, user, content, reply_to=reply_to)
     return web.json_response({"message_id": message.message_id})
 
 

@@ -15,6 +15,7 @@ from .serialize import chat_full_info_json, chat_member_json, user_json
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 MAX_COMMANDS = 100
 MAX_DESCRIPTION_LENGTH = 256
+DEFAULT_SCOPE = {"type": "default"}
 
 
 async def get_chat(emulator: Emulator, params: Params) -> Any:
@@ -53,11 +54,16 @@ async def leave_chat(emulator: Emulator, params: Params) -> Any:
     return True
 
 
+def commands_key(scope: dict[str, Any], language_code: str) -> str:
+    """Where ``Store.commands`` keeps the command list of a scope and language."""
+    return json.dumps(scope, sort_keys=True) + "|" + language_code
+
+
 def _commands_key(params: Params) -> str:
     scope = params.json_value("scope", "can't parse BotCommandScope JSON object")
     if not isinstance(scope, dict):
-        scope = {"type": "default"}
-    return json.dumps(scope, sort_keys=True) + "|" + (params.text("language_code") or "")
+        scope = DEFAULT_SCOPE
+    return commands_key(scope, params.text("language_code") or "")
 
 
 async def set_my_commands(emulator: Emulator, params: Params) -> Any:

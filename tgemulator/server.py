@@ -126,17 +126,14 @@ class EmulatorServer:
                 await self.save()
 
     async def stop(self) -> None:
+        """Stop serving; pending long polls and queries are answered at once, not awaited."""
         if self._autosave is not None:
             self._autosave.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._autosave
             self._autosave = None
-        self.emulator.updates.closed = True
-        self.emulator.updates.wake_pollers()
+        self.emulator.close()
         await self.emulator.webhook.close()
-        for future in [*self.emulator.callbacks.values(), *self.emulator.pre_checkouts.values()]:
-            if not future.done():
-                future.set_result(None)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

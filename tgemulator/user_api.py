@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .core import Emulator
 from .errors import ApiError
 from .formatting import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH
 from .http_util import (
@@ -72,45 +73,50 @@ def private_chat_for(request: web.Request) -> tuple[UserRecord, ChatRecord]:
     return user, emulator.store.private_chat(user)
 
 
-async def file_content(request: web.Request) -> dict[str, Any]:
-    """The content of a multipart message: a document or photo with an optional caption."""
-    form = await request.post()
-    upload = form.get("file")
-    if not isinstance(upload, web.FileField):
+async def message_fields(request: web.Request) -> dict[str, Any]:
+    """The body of a message a person sends: JSON, or a multipart form with a ``file``."""
+    if request.content_type != "multipart/form-data":
+        return await json_body(request)
+    fields = dict(await request.post())
+    if not isinstance(fields.get("file"), web.FileField):
         raise fail(400, "multipart messages need a file field")
-    as_photo = str(form.get("as_photo", "")).lower() in ("1", "true")
-    kind = "photo" if as_photo else "document"
+    return fields
+
+
+def message_content(emulator: Emulator, fields: dict[str, Any]) -> dict[str, Any]:
+    """The message: the uploaded document or photo with an optional caption, or the text."""
+    upload = fields.get("file")
+    if not isinstance(upload, web.FileField):
+        text = fields.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise fail(400, "text is required")
+        return typed_content(text)
+    caption = fields.get("caption")
+    content = typed_content(caption, "caption") if isinstance(caption, str) and caption else {}
+    as_photo = str(fields.get("as_photo", "")).lower() in ("1", "true")
     try:
         record = store_upload(
-            emulator_of(request),
+            emulator,
             Upload(upload.filename, upload.file.read(), upload.content_type),
-            kind,
+            "photo" if as_photo else "document",
         )
     except ApiError as error:
         raise fail(400, error.description) from None
-    content: dict[str, Any] = (
-        {"photo": photo_json(record)} if as_photo else {"document": document_json(record)}
-    )
-    caption = form.get("caption")
-    if isinstance(caption, str) and caption:
-        content.update(typed_content(caption, "caption"))
+    if as_photo:
+        content["photo"] = photo_json(record)
+    else:
+        content["document"] = document_json(record)
     return content
 
 
 async def send_message(request: web.Request) -> web.Response:
     emulator = emulator_of(request)
     user, chat = private_chat_for(request)
-    reply_to = None
-    if request.content_type == "multipart/form-data":
-        content = await file_content(request)
-    else:
-        body = await json_body(request)
-        text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise fail(400, "text is required")
-        content = typed_content(text)
-        reply_to = int_field(body, "reply_to_message_id", optional=True)
-    message = emulator.user_message(chat, user, content, reply_to=reply_to)
+    fields = await message_fields(request)
+    reply_to = int_field(fields, "reply_to_message_id", optional=True)
+    message = emulator.user_message(
+        chat, user, message_content(emulator, fields), reply_to=reply_to
+    )
     return web.json_response({"message_id": message.message_id})
 
 

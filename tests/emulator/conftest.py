@@ -13,7 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from tgemulator import EmulatorServer, FloodLimits
 from tgemulator.client import EmulatorClient
 
-from .support import BOT_USERNAME, TOKEN, FakeClock, RawApi
+from .support import BOT_USERNAME, TOKEN, FakeClock, RawApi, WatchedNotifier
 
 
 @pytest.fixture
@@ -33,6 +33,14 @@ async def server(clock: FakeClock) -> AsyncIterator[EmulatorServer]:
     await emulator.start()
     yield emulator
     await emulator.stop()
+
+
+@pytest.fixture
+def chat_waits(server: EmulatorServer) -> WatchedNotifier:
+    """Tells when a chat long poll (``/messages?wait=``) is waiting for a change."""
+    watched = WatchedNotifier()
+    server.emulator.store.changes = watched
+    return watched
 
 
 @pytest.fixture

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+
+from tgemulator.notify import Notifier
 
 TOKEN = "123456:ABCdefGhIJKlmnOPQrstUVwxyz0123456789"
 BOT_USERNAME = "teamtasks_bot"
@@ -22,6 +26,23 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class WatchedNotifier(Notifier):
+    """A Notifier that tells a test when a long poll has started waiting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waits: asyncio.Queue[None] = asyncio.Queue()
+
+    async def wait_for(self, predicate: Callable[[], bool], seconds: float) -> bool:
+        if not predicate():
+            self._waits.put_nowait(None)
+        return await super().wait_for(predicate, seconds)
+
+    async def waiting(self) -> None:
+        """Return once the next long poll is waiting (the polls are started by the test)."""
+        await asyncio.wait_for(self._waits.get(), 5)
 
 
 @dataclass

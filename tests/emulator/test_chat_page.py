@@ -1,8 +1,10 @@
 """The emulator's chat page in a real browser, talking to a tiny aiogram bot.
 
-The test plays a person: it creates a user through the page, says /start, reads the bot's
-formatted answer, presses an inline button, sends a file and gets it back from the bot.
-Every wait is one of Playwright's auto-waiting expectations.
+The first test plays a person: it creates a user through the page, picks /start from the
+bot's command menu, reads the bot's formatted answer, presses an inline button, sends a file
+and gets it back from the bot. The second one creates a group, sees another member's message
+arrive live and sends a file there. Every wait is one of Playwright's auto-waiting
+expectations.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.enums import ParseMode
 from aiogram.filters import CommandStart
 from aiogram.types import (
+    BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -27,6 +30,7 @@ from aiogram.types import (
 from playwright.async_api import FilePayload, Locator, Page, async_playwright, expect
 
 from tgemulator import EmulatorServer
+from tgemulator.client import EmulatorClient, Group
 
 DOCS_URL = "https://example.com/docs"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,6 +45,10 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "chat_page.png"
 REPORT = b"Week 47: 12 tasks done, 3 overdue.\n"
+COMMANDS = [
+    BotCommand(command="start", description="Start the bot"),
+    BotCommand(command="tasks", description="Your open tasks"),
+]
 
 
 # --- the bot --------------------------------------------------------------------------------
@@ -114,7 +122,8 @@ def build_dispatcher(started: asyncio.Event) -> Dispatcher:
 
 @pytest.fixture
 async def polling_bot(bot: Bot) -> AsyncIterator[Bot]:
-    """The bot, polling the emulator until the test ends."""
+    """The bot with its command menu, polling the emulator until the test ends."""
+    await bot.set_my_commands(COMMANDS)
     started = asyncio.Event()
     dispatcher = build_dispatcher(started)
     polling = asyncio.create_task(
@@ -156,15 +165,24 @@ async def create_user(page: Page) -> None:
     await expect(page.get_by_role("combobox", name="User", exact=True)).to_contain_text(
         "Alice (@alice)"
     )
+    await expect(page.locator("#chat-title")).to_have_text("Teamtasks")
     await expect(page.locator("#chat-subtitle")).to_have_text("bot · you are Alice")
 
 
 async def start_the_bot(page: Page, log: Locator) -> Locator:
-    """/start with Enter; the bot's HTML is rendered as formatting, its escapes as text."""
+    """/start from the "/" menu; the bot's HTML is rendered as formatting, its escapes as text."""
     message_box = page.get_by_label("Message", exact=True)
-    await message_box.fill("/start")
-    await message_box.press("Enter")
+    menu = page.get_by_role("group", name="Bot commands")
+    await message_box.fill("/")
+    await expect(menu.get_by_role("button")).to_have_text(
+        ["/start Start the bot", "/tasks Your open tasks"]
+    )
+    await message_box.fill("/st")
+    await expect(menu.get_by_role("button")).to_have_text(["/start Start the bot"])
+    await menu.get_by_role("button", name="/start").click()
     await expect(log.locator(".message--out .bubble__text")).to_have_text("/start")
+    await expect(menu).to_be_hidden()
+    await expect(message_box).to_have_value("")
     reply = log.locator(".message--from-bot")
     await expect(reply).to_have_count(1)
     text = reply.locator(".bubble__text")
@@ -194,17 +212,24 @@ async def press_the_callback_button(page: Page, log: Locator, reply: Locator) ->
     await expect(log.locator(".message--from-bot")).to_have_count(1)
 
 
-async def send_a_file(page: Page, log: Locator, base_url: str) -> None:
-    """A document with a caption; the bot sends it back, downloadable."""
+async def attach_and_send(page: Page, log: Locator, caption: str) -> None:
+    """Send report.txt with ``caption`` (Enter in the message box) and see it in the chat."""
     await page.get_by_label("Attach a file").set_input_files(
         files=FilePayload(name="report.txt", mimeType="text/plain", buffer=REPORT)
     )
     await expect(page.locator("#attachment")).to_contain_text("report.txt")
-    await page.get_by_label("Message", exact=True).fill("Weekly report")
-    await page.get_by_role("button", name="Send").click()
+    message_box = page.get_by_label("Message", exact=True)
+    await message_box.fill(caption)
+    await message_box.press("Enter")
     sent = log.locator(".message--out").filter(has=page.locator(".document"))
     await expect(sent.locator(".document__name")).to_have_text("report.txt")
-    await expect(sent.locator(".bubble__text")).to_have_text("Weekly report")
+    await expect(sent.locator(".bubble__text")).to_have_text(caption)
+    await expect(page.locator("#attachment")).to_be_hidden()
+
+
+async def send_a_file(page: Page, log: Locator, base_url: str) -> None:
+    """A document with a caption; the bot sends it back, downloadable."""
+    await attach_and_send(page, log, "Weekly report")
     returned = log.locator(".message--from-bot").filter(has=page.locator(".document"))
     await expect(returned.locator(".bubble__text")).to_have_text("Got report.txt, thanks")
     link = returned.get_by_role("link", name="report.txt")
@@ -241,4 +266,39 @@ async def test_a_person_talks_to_the_bot_through_the_chat_page(
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOT), animations="disabled")
+    assert errors == []
+
+
+async def create_group(page: Page, client: EmulatorClient) -> Group:
+    """A group of the page's user and Boris, who was created before the page was opened."""
+    await page.get_by_text("New group", exact=True).click()
+    await page.get_by_label("Group title").fill("Team")
+    await page.get_by_role("checkbox", name="Boris").check()
+    await page.get_by_role("button", name="Create group").click()
+    await expect(page.locator("#chat-title")).to_have_text("Team")
+    await expect(page.locator("#chat-subtitle")).to_have_text("2 members and the bot")
+    chats = (await client.request("GET", "/emulator/api/chats"))["chats"]
+    return Group(client, next(c["id"] for c in chats if c.get("title") == "Team"), "Team")
+
+
+async def test_a_group_in_the_chat_page(
+    server: EmulatorServer, polling_bot: Bot, page: Page, client: EmulatorClient
+) -> None:
+    """Another member's message shows up live; a file with a command caption reaches the bot."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    boris = await client.create_user("Boris")
+    await page.goto(server.base_url)
+    log = page.get_by_role("log", name="Messages")
+    await page.get_by_text("New user", exact=True).click()
+    await create_user(page)
+    group = await create_group(page, client)
+
+    await group.send(boris, "Morning, team")
+    from_boris = log.locator(".message--in").filter(has_text="Morning, team")
+    await expect(from_boris.locator(".bubble__sender")).to_have_text("Boris")
+
+    await attach_and_send(page, log, "/report for the week")
+    returned = log.locator(".message--from-bot").filter(has=page.locator(".document"))
+    await expect(returned.locator(".bubble__text")).to_have_text("Got report.txt, thanks")
     assert errors == []

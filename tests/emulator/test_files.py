@@ -1,4 +1,4 @@
-"""Documents and photos in both directions, getFile and downloads."""
+"""Documents and photos in both directions, in private chats and groups; getFile and downloads."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile
 
 from tgemulator import EmulatorServer
-from tgemulator.client import EmulatorClient
+from tgemulator.client import ChatMessage, EmulatorClient, EmulatorError
 
-from .support import RawApi
+from .support import BOT_USERNAME, RawApi
 
 
 def tiny_png(width: int, height: int) -> bytes:
@@ -106,3 +106,41 @@ async def test_a_user_sends_a_document_and_a_photo(
     downloaded = await bot.download_file(file.file_path)
     assert downloaded is not None
     assert downloaded.read() == b"%PDF-1.4 notes"
+
+
+async def test_group_members_send_files(
+    api: RawApi, client: EmulatorClient, server: EmulatorServer
+) -> None:
+    anna = await client.create_user("Anna")
+    boris = await client.create_user("Boris")
+    group = await client.create_group("Team", [anna, boris])
+    await api.confirm_all()
+    plan = await group.send_file(boris, "plan.txt", b"the plan", caption=f"/plan@{BOT_USERNAME}")
+    await group.send_file(anna, "cat.png", tiny_png(2, 2), as_photo=True)
+    bot_message = (await api("sendMessage", chat_id=group.id, text="Got it?")).result
+    form = aiohttp.FormData({"user_id": str(anna.id), "caption": "yes, attached"})
+    form.add_field("reply_to_message_id", str(bot_message["message_id"]))
+    form.add_field("file", b"%PDF-1.4 notes", filename="notes.pdf")
+    reply = await client.request("POST", f"/emulator/api/groups/{group.id}/messages", data=form)
+
+    updates = [u["message"] for u in await api.confirm_all()]
+    assert [(m["message_id"], m["from"]["id"]) for m in updates] == [
+        (plan, boris.id),
+        (reply["message_id"], anna.id),
+    ]
+    assert updates[0]["document"]["file_name"] == "plan.txt"
+    assert updates[0]["caption_entities"] == [{"type": "bot_command", "offset": 0, "length": 19}]
+    assert updates[1]["document"]["mime_type"] == "application/pdf"
+    assert updates[1]["reply_to_message"]["text"] == "Got it?"
+    shown = [ChatMessage.from_view(m) for m in (await client.messages(group.id))["messages"]]
+    photo = next(m for m in shown if m.photo is not None)
+    assert photo.user_id == anna.id
+    assert photo.photo is not None
+    assert (photo.photo["width"], photo.photo["height"]) == (2, 2)
+
+    files = len(server.emulator.store.files)
+    outsider = await client.create_user("Oleg")
+    with pytest.raises(EmulatorError) as refused:
+        await group.send_file(outsider, "spam.txt", b"spam")
+    assert refused.value.status == 403
+    assert len(server.emulator.store.files) == files

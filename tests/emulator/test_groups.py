@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramMigrateToChat
 from tgemulator import EmulatorServer
 from tgemulator.client import EmulatorClient, Group, Person
 
-from .support import BOT_USERNAME, RawApi
+from .support import BOT_USERNAME, RawApi, WatchedNotifier
 
 
 async def _team(client: EmulatorClient) -> tuple[Person, Person, Group]:
@@ -170,3 +171,34 @@ async def test_group_button_press(bot: Bot, api: RawApi, client: EmulatorClient)
     answer = await task
     assert answer is not None
     assert answer.text == "Yours"
+
+
+async def _changes(
+    client: EmulatorClient, chat_waits: WatchedNotifier, group: Group, change: Awaitable[object]
+) -> dict[str, Any]:
+    """What a waiting ``since_seq`` long poll returns when ``change`` happens."""
+    seen = (await client.chat(group.id))["seq"]
+    poll = asyncio.create_task(client.messages(group.id, since_seq=seen, wait=30))
+    await chat_waits.waiting()
+    await change
+    return await asyncio.wait_for(poll, 5)
+
+
+async def test_since_seq_long_poll_wakes_for_any_change_in_the_group(
+    bot: Bot, client: EmulatorClient, chat_waits: WatchedNotifier
+) -> None:
+    _, boris, group = await _team(client)
+    vera = await client.create_user("Vera")
+    task = await bot.send_message(group.id, "Task 1: open")
+    changes = await _changes(client, chat_waits, group, group.send(boris, "not for the bot"))
+    assert [(m["user_id"], m["text"]) for m in changes["messages"]] == [
+        (boris.id, "not for the bot")
+    ]
+    edit = bot.edit_message_text("Task 1: done", chat_id=group.id, message_id=task.message_id)
+    changes = await _changes(client, chat_waits, group, edit)
+    assert [(m["text"], m["edited"]) for m in changes["messages"]] == [("Task 1: done", True)]
+    delete = bot.delete_message(group.id, task.message_id)
+    changes = await _changes(client, chat_waits, group, delete)
+    assert (changes["messages"], changes["deleted"]) == ([], [task.message_id])
+    joined = await _changes(client, chat_waits, group, group.add_member(vera))
+    assert joined["messages"][0]["service"]["new_chat_members"][0]["id"] == vera.id

@@ -1,4 +1,4 @@
-"""The person's side: buttons and callback answers, edits seen via since_seq, blocking."""
+"""The person's side: buttons and callback answers, long polls, blocking, the bot's profile."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import asyncio
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from tgemulator.client import EmulatorClient, EmulatorError
 
-from .support import RawApi
+from .support import BOT_USERNAME, TOKEN, RawApi, WatchedNotifier
 
 KEYBOARD = {
     "inline_keyboard": [
@@ -95,6 +101,62 @@ async def test_since_seq_shows_edits_and_deletions(
     assert [m["message_id"] for m in (await client.messages(anna.id))["messages"]] == [1, 2]
     with pytest.raises(LookupError):
         await anna.wait_edit(later, timeout=1)
+
+
+async def test_since_seq_long_poll_wakes_for_a_send_from_another_tab(
+    client: EmulatorClient, chat_waits: WatchedNotifier
+) -> None:
+    anna = await client.create_user("Anna")
+    await anna.send("/start")
+    seen = (await client.messages(anna.id))["seq"]
+    poll = asyncio.create_task(client.messages(anna.id, since_seq=seen, wait=30))
+    await chat_waits.waiting()
+    sent = await anna.send("sent from another tab")
+    changes = await asyncio.wait_for(poll, 5)
+    assert [(m["message_id"], m["text"]) for m in changes["messages"]] == [
+        (sent, "sent from another tab")
+    ]
+    assert changes["deleted"] == []
+
+
+async def test_after_long_poll_still_waits_for_the_bot(
+    bot: Bot, client: EmulatorClient, chat_waits: WatchedNotifier
+) -> None:
+    """``after=`` ignores the person's messages: it returns the user's and the bot's together."""
+    anna = await client.create_user("Anna")
+    first = await anna.send("/start")
+    poll = asyncio.create_task(client.messages(anna.id, after=first, wait=30))
+    await chat_waits.waiting()
+    await anna.send("anyone there?")
+    await bot.send_message(anna.id, "Hello!")
+    replies = await asyncio.wait_for(poll, 5)
+    assert [(m["from"], m["text"]) for m in replies["messages"]] == [
+        ("user", "anyone there?"),
+        ("bot", "Hello!"),
+    ]
+    assert (await anna.wait_reply()).text == "Hello!"
+
+
+async def test_the_bot_as_people_see_it(bot: Bot, client: EmulatorClient) -> None:
+    profile = {
+        "id": int(TOKEN.split(":")[0]),
+        "is_bot": True,
+        "first_name": "Teamtasks",
+        "username": BOT_USERNAME,
+    }
+    assert await client.request("GET", "/emulator/api/bot") == {**profile, "commands": []}
+    await bot.set_my_commands([BotCommand(command="start", description="Start the bot")])
+    await bot.set_my_commands(
+        [BotCommand(command="tasks", description="Team tasks")],
+        scope=BotCommandScopeAllGroupChats(),
+    )
+    await bot.set_my_commands(
+        [BotCommand(command="start", description="Начать")], language_code="ru"
+    )
+    assert await client.request("GET", "/emulator/api/bot") == {
+        **profile,
+        "commands": [{"command": "start", "description": "Start the bot"}],
+    }
 
 
 async def test_wait_reply_times_out_without_a_bot_message(client: EmulatorClient) -> None:

@@ -44,6 +44,7 @@
     attachment: $("attachment"),
     attachmentName: $("attachment-name"),
     attachmentClear: $("attachment-clear"),
+    commandMenu: $("command-menu"),
     asPhoto: $("as-photo"),
     fileInput: $("file-input"),
     composer: $("composer"),
@@ -58,7 +59,7 @@
   };
 
   const state = {
-    bot: { first_name: "Bot", username: "" },
+    bot: { first_name: "Bot", username: "", commands: [] },
     users: new Map(), // id -> user
     groups: new Map(), // id -> {id, type, title}
     userId: null,
@@ -272,12 +273,12 @@
 
   // --- users, groups and the chat list ------------------------------------------------
 
+  /** The bot's name (for chat titles) and the commands of its "/" menu. */
   async function loadBot() {
     try {
-      const bot = await api("GET", `${API}/bot`);
-      if (bot && bot.first_name) state.bot = bot;
+      state.bot = await api("GET", `${API}/bot`);
     } catch {
-      /* the emulator does not describe its bot: keep "Bot" */
+      /* not reachable now: keep what is known, loadUsers() reports the connection */
     }
   }
 
@@ -576,7 +577,7 @@
     let retry = RETRY_FIRST_MS;
     let first = true;
     while (generation === state.pollGeneration && !signal.aborted) {
-      // The first request returns the history at once; later ones wait for the bot.
+      // The first request returns the history at once; later ones wait for any change.
       const wait = first ? 0 : POLL_WAIT_SECONDS;
       const url = `${API}/chats/${chat.id}/messages?since_seq=${state.seq}&wait=${wait}`;
       try {
@@ -599,7 +600,7 @@
     }
   }
 
-  /** Fetch what changed right now (the long poll only wakes up for the bot's output). */
+  /** Fetch what changed right now, so the user's own action shows before scrolling. */
   async function syncNow() {
     const chat = state.chat;
     if (!chat) return;
@@ -1004,28 +1005,29 @@
     }
   }
 
-  async function sendText(text) {
+  /** Post to the open chat as the acting user: JSON fields, or a form with the file. */
+  function postMessage(fields, file) {
     const chat = state.chat;
-    if (!chat) return false;
-    const body = { text };
+    const body = { ...fields };
     if (state.replyTo) body.reply_to_message_id = state.replyTo;
-    if (isGroup(chat)) {
-      body.user_id = actorId();
-      await api("POST", `${API}/groups/${chat.id}/messages`, body);
-    } else {
-      await api("POST", `${API}/users/${chat.id}/messages`, body);
-    }
-    return true;
-  }
-
-  async function sendFile(file, caption) {
-    const chat = state.chat;
-    if (isGroup(chat)) throw new ApiError(400, "The emulator cannot send files to groups yet");
+    if (isGroup(chat)) body.user_id = actorId();
+    const path = isGroup(chat) ? `${API}/groups/${chat.id}/messages` : `${API}/users/${chat.id}/messages`;
+    if (!file) return api("POST", path, body);
     const form = new FormData();
     form.append("file", file, file.name);
-    if (caption) form.append("caption", caption);
-    if (els.asPhoto.checked) form.append("as_photo", "1");
-    await api("POST", `${API}/users/${chat.id}/messages`, form);
+    for (const [key, value] of Object.entries(body)) form.append(key, String(value));
+    return api("POST", path, form);
+  }
+
+  function sendText(text) {
+    return postMessage({ text });
+  }
+
+  function sendFile(file, caption) {
+    const fields = {};
+    if (caption) fields.caption = caption;
+    if (els.asPhoto.checked) fields.as_photo = "1";
+    return postMessage(fields, file);
   }
 
   async function submitComposer(event) {
@@ -1043,6 +1045,7 @@
       clearAttachment();
       setReplyTo(null);
       autoGrow();
+      renderCommandMenu();
       await syncNow();
       scrollToBottom();
     } catch (error) {
@@ -1101,6 +1104,41 @@
     els.attachment.hidden = false;
     els.input.placeholder = "Add a caption";
     els.input.focus();
+  }
+
+  // --- the bot's command menu ------------------------------------------------------------------
+
+  /** While the message is a lone "/word", the bot's commands starting with it; a click sends one. */
+  function renderCommandMenu() {
+    const menu = els.commandMenu;
+    const typed = els.input.value.match(/^\/(\w*)$/);
+    const prefix = typed ? typed[1].toLowerCase() : null;
+    const matching = prefix === null ? [] : state.bot.commands.filter((c) => c.command.startsWith(prefix));
+    menu.replaceChildren(
+      ...matching.map((c) =>
+        el(
+          "button",
+          { type: "button", class: "command-menu__item", onclick: () => sendCommand(c.command) },
+          el("span", { class: "command-menu__command", text: `/${c.command}` }),
+          el("span", { class: "command-menu__description", text: ` ${c.description}` }),
+        ),
+      ),
+    );
+    menu.hidden = matching.length === 0;
+  }
+
+  function sendCommand(command) {
+    els.input.value = `/${command}`;
+    submitComposer();
+  }
+
+  async function onInput() {
+    autoGrow();
+    renderCommandMenu();
+    if (els.input.value === "/") {
+      await loadBot(); // the bot may have changed its commands since the page loaded
+      renderCommandMenu();
+    }
   }
 
   // --- the reply keyboard -------------------------------------------------------------------
@@ -1218,7 +1256,7 @@
         submitComposer();
       }
     });
-    els.input.addEventListener("input", autoGrow);
+    els.input.addEventListener("input", onInput);
     els.fileInput.addEventListener("change", onFileChosen);
     els.attachmentClear.addEventListener("click", clearAttachment);
     els.replyCancel.addEventListener("click", () => setReplyTo(null));

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from teamtasks.models import Company, Membership, User
 from teamtasks.models.enums import Language, Role
 from teamtasks.services.errors import Forbidden
-from teamtasks.services.users import language_of
+from teamtasks.services.users import language_of, refresh, sync_from_telegram
 
 
 class Permission(StrEnum):
@@ -69,6 +69,62 @@ def require(actor: Actor, permission: Permission) -> None:
     """Raise Forbidden unless the actor's role grants the permission."""
     if not actor.can(permission):
         raise Forbidden(f"errors.forbidden.{permission.value}")
+
+
+async def identify(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    language_code: str | None,
+) -> tuple[User, Actor | None]:
+    """The sender, kept in step with Telegram, and their Actor: one query on the common path.
+
+    Every update needs both, so the user and their active membership are read together.
+    """
+    row = (
+        await session.execute(
+            select(User, Membership.role, Company.name, Company.timezone)
+            .outerjoin(
+                Membership,
+                (Membership.user_id == User.id) & (Membership.company_id == User.active_company_id),
+            )
+            .outerjoin(Company, Company.id == Membership.company_id)
+            .where(User.telegram_id == telegram_id)
+        )
+    ).first()
+    if row is None:
+        user = await sync_from_telegram(
+            session,
+            telegram_id=telegram_id,
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
+        )
+        return user, None
+    user, role, company_name, timezone = row
+    refresh(
+        user,
+        first_name=first_name,
+        last_name=last_name,
+        username=username,
+        language_code=language_code,
+    )
+    if role is None or user.active_company_id is None:
+        return user, None
+    actor = Actor(
+        user_id=user.id,
+        telegram_id=user.telegram_id,
+        company_id=user.active_company_id,
+        role=role,
+        language=language_of(user),
+        company_name=company_name,
+        timezone=timezone,
+    )
+    return user, actor
 
 
 async def resolve_actor(session: AsyncSession, *, user: User) -> Actor | None:

@@ -35,6 +35,25 @@ async def sync_from_telegram(
         session.add(user)
         await session.flush()
         return user
+    refresh(
+        user,
+        first_name=first_name,
+        last_name=last_name,
+        username=username,
+        language_code=language_code,
+    )
+    return user
+
+
+def refresh(
+    user: User,
+    *,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    language_code: str | None,
+) -> None:
+    """Take what Telegram says of the user now; a user who writes to us is reachable again."""
     user.first_name = first_name
     user.last_name = last_name
     user.username = username
@@ -42,7 +61,6 @@ async def sync_from_telegram(
     if not user.is_reachable:
         user.is_reachable = True
         user.unreachable_since = None
-    return user
 
 
 def language_of(user: User) -> Language:

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.i18n import language_from_telegram
 from teamtasks.models.enums import Language
-from teamtasks.services import users
-from teamtasks.services.actors import resolve_actor
+from teamtasks.services.actors import identify
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -36,7 +35,7 @@ class CurrentUserMiddleware(BaseMiddleware):
             and not sender.is_bot
             and isinstance(session, AsyncSession)
         ):
-            user = await users.sync_from_telegram(
+            user, actor = await identify(
                 session,
                 telegram_id=sender.id,
                 first_name=sender.first_name,
@@ -47,7 +46,6 @@ class CurrentUserMiddleware(BaseMiddleware):
             language = user.language or language_from_telegram(
                 sender.language_code, self._default_language
             )
-            actor = await resolve_actor(session, user=user)
             if actor is not None and actor.language is not language:
                 actor = dataclasses.replace(actor, language=language)
             data.update(user=user, language=language, actor=actor)

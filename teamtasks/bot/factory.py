@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 
 from teamtasks.bot.handlers import routers
+from teamtasks.bot.handlers.team.commands import set_commands
 from teamtasks.bot.middlewares.current_user import CurrentUserMiddleware
 from teamtasks.bot.middlewares.handler_name import HandlerNameMiddleware
 from teamtasks.bot.middlewares.unit_of_work import UnitOfWorkMiddleware
+from teamtasks.bot.retry import RetryAfterMiddleware
 from teamtasks.config import Settings
 from teamtasks.db import SessionFactory
 from teamtasks.i18n import language_from_telegram
+from teamtasks.services import due_dates
+
+log = structlog.stdlib.get_logger("teamtasks.bot")
 
 
 def create_bot(settings: Settings, token: str | None = None) -> Bot:
@@ -25,6 +32,7 @@ def create_bot(settings: Settings, token: str | None = None) -> Bot:
     session = AiohttpSession()
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryAfterMiddleware())
     return Bot(
         token=token or settings.require_bot_token(),
         session=session,
@@ -52,4 +60,15 @@ def create_dispatcher(
         if update_type not in ("update", "error"):
             observer.middleware(name_middleware)
     dispatcher.include_routers(*routers())
+    dispatcher.startup.register(_on_startup)
     return dispatcher
+
+
+async def _on_startup(bot: Bot) -> None:
+    """Run by start_polling, and by the web app's lifespan in webhook mode."""
+    due_dates.warm_up()
+    try:
+        await set_commands(bot)
+    except TelegramAPIError as exc:
+        # The menu is a convenience: the bot works without it, so start-up goes on.
+        log.warning("commands_not_set", error=str(exc))

@@ -48,6 +48,7 @@ async def add_comment(
         "task.commented",
         "task",
         task.id,
+        number=task.number,
         comment_id=comment.id,
         length=len(body),
     )

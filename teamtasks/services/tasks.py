@@ -164,7 +164,14 @@ async def set_status(
     task.status = status
     task.completed_at = (now or utcnow()) if status is TaskStatus.DONE else None
     event = audit.record_by(
-        session, actor, "task.status_changed", "task", task.id, before=before, after=status
+        session,
+        actor,
+        "task.status_changed",
+        "task",
+        task.id,
+        number=task.number,
+        before=before,
+        after=status,
     )
     name = escape(await _actor_name(session, actor), quote=False)
 
@@ -195,11 +202,20 @@ async def assign_task(
     before = task.assignee_id
     task.assignee_id = assignee_id
     if assignee is None:
-        audit.record_by(session, actor, "task.unassigned", "task", task.id, before=before)
+        audit.record_by(
+            session, actor, "task.unassigned", "task", task.id, number=task.number, before=before
+        )
         await session.flush()
         return task
     event = audit.record_by(
-        session, actor, "task.assigned", "task", task.id, before=before, after=assignee_id
+        session,
+        actor,
+        "task.assigned",
+        "task",
+        task.id,
+        number=task.number,
+        before=before,
+        after=assignee_id,
     )
     name = escape(await _actor_name(session, actor), quote=False)
     assignee_name = escape(display_name(assignee), quote=False)
@@ -239,7 +255,14 @@ async def set_due(
     if task.due_at == due_at:
         return task
     audit.record_by(
-        session, actor, "task.due_changed", "task", task.id, before=task.due_at, after=due_at
+        session,
+        actor,
+        "task.due_changed",
+        "task",
+        task.id,
+        number=task.number,
+        before=task.due_at,
+        after=due_at,
     )
     task.due_at = due_at
     await session.flush()
@@ -260,6 +283,7 @@ async def set_priority(
         "task.priority_changed",
         "task",
         task.id,
+        number=task.number,
         before=task.priority,
         after=priority,
     )
@@ -278,7 +302,14 @@ async def move_to_project(
     if task.project_id == project_id:
         return task
     audit.record_by(
-        session, actor, "task.moved", "task", task.id, before=task.project_id, after=project_id
+        session,
+        actor,
+        "task.moved",
+        "task",
+        task.id,
+        number=task.number,
+        before=task.project_id,
+        after=project_id,
     )
     task.project_id = project_id
     await session.flush()
@@ -301,6 +332,7 @@ async def set_description(
         "task.description_changed",
         "task",
         task.id,
+        number=task.number,
         before=task.description,
         after=text,
     )

@@ -32,6 +32,8 @@ def create_app(settings: Settings) -> FastAPI:
         webhook = _telegram_webhook(settings, session_factory)
         app.state.teamtasks = AppState(settings, engine, session_factory, webhook)
         try:
+            if webhook is not None:
+                await webhook.dispatcher.emit_startup(bot=webhook.bot)
             if webhook is not None and settings.webhook_base_url:
                 await webhook.bot.set_webhook(
                     url=settings.webhook_base_url + WEBHOOK_PATH,

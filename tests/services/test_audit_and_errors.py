@@ -35,7 +35,7 @@ async def test_owners_read_the_latest_entries_with_names(session: AsyncSession, 
         ("invite.created", "Anna"),
         ("task.assigned", "Anna"),
     ]
-    assert entries[0].log.details == {"before": "todo", "after": "done"}
+    assert entries[0].log.details == {"number": 1, "before": "todo", "after": "done"}
     assert entries[0].log.entity_id == acme.task.id
     everything = await audit.recent(session, actor=acme.owner_actor, limit=100)
     assert everything[-1].log.action == "company.created"

@@ -91,7 +91,7 @@ async def test_status_changes_set_and_clear_completed_at(session: AsyncSession, 
         .limit(1)
     )
     assert log is not None
-    assert log.details == {"before": "todo", "after": "canceled"}
+    assert log.details == {"number": 1, "before": "todo", "after": "canceled"}
 
 
 async def test_an_unchanged_value_writes_nothing(session: AsyncSession, acme: Team) -> None:
@@ -167,7 +167,7 @@ async def test_due_dates_are_set_and_cleared(session: AsyncSession, acme: Team) 
         select(AuditLog).where(AuditLog.action == "task.due_changed").order_by(AuditLog.id)
     )
     assert log is not None
-    assert log.details == {"before": None, "after": due.isoformat()}
+    assert log.details == {"number": 1, "before": None, "after": due.isoformat()}
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ process (the tests, the demo); `routers()` lists them in the order they match.
 
 from aiogram import Router
 
-from teamtasks.bot.handlers import start
+from teamtasks.bot.handlers import team, work
 
 
 def routers() -> list[Router]:
-    return [start.router()]
+    return [*team.routers(), *work.routers()]

@@ -1,0 +1,1 @@
+"""Callback data of inline buttons, one module per area of the product."""

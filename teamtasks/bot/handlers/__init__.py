@@ -6,8 +6,8 @@ process (the tests, the demo); `routers()` lists them in the order they match.
 
 from aiogram import Router
 
-from teamtasks.bot.handlers import team, work
+from teamtasks.bot.handlers import fallback, team, work
 
 
 def routers() -> list[Router]:
-    return [*team.routers(), *work.routers()]
+    return [*team.routers(), *work.routers(), fallback.router()]

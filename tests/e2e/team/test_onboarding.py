@@ -118,6 +118,7 @@ async def test_cancel_leaves_the_naming_step(
     await anna.send("/cancel")
     assert await reply_text(anna) == "Отменено."
     await anna.send("Acme")
+    assert (await reply_text(anna)).startswith("Не понял сообщение.")
     await anna.send("/cancel")
 
     assert await reply_text(anna) == "Отменять нечего."

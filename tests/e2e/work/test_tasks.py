@@ -37,11 +37,11 @@ async def test_new_alone_asks_for_the_title_and_keeps_asking_after_a_refusal(
 
     assert "#1 · Починить вход 🚀" in (card.text or "")
     assert ru("work.card.author", name="Bob") in (card.text or "")
-    await crew.bob.send("Просто текст, вопроса уже нет")
+    assert (await say(crew.bob, "Просто текст, вопроса уже нет")).text == ru("fallback.message")
     assert "#1 ·" in ((await say(crew.bob, "/task 1")).text or "")
     await say(crew.bob, "/new")
     await say(crew.bob, "/cancel")
-    await crew.bob.send("Передумал")
+    assert (await say(crew.bob, "Передумал")).text == ru("fallback.message")
     assert (await say(crew.bob, "/task 2")).text == ru("errors.not_found.task", number=2)
     async with committing_factory() as session:
         count = await session.scalar(select(func.count()).select_from(Task))

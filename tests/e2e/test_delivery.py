@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     start_polling,
     stop_polling,
 )
+from tests.support.routing import include_test_router
 from tgemulator import EmulatorServer
 from tgemulator.client import Person
 
@@ -72,7 +73,7 @@ async def test_a_failed_update_apologizes_and_leaves_nothing_behind(
     polling_bot: RunningBot, people: People, committing_factory: SessionFactory
 ) -> None:
     router, runs = flaky_router(failures=1)
-    polling_bot.dispatcher.include_router(router)
+    include_test_router(polling_bot.dispatcher, router)
     anna = await people("Anna", language_code="en")
 
     await anna.send("/found")
@@ -91,7 +92,7 @@ async def test_webhook_redelivers_a_failed_update_until_it_commits(
     telegram: EmulatorServer,
 ) -> None:
     router, runs = flaky_router(failures=1)
-    webhook_bot.dispatcher.include_router(router)
+    include_test_router(webhook_bot.dispatcher, router)
     anna = await people("Anna", language_code="ru")
 
     message_id = await anna.send("/found")
@@ -147,7 +148,7 @@ async def test_polling_confirms_an_update_only_after_it_was_handled(
         entered.set()
         await asyncio.Event().wait()
 
-    first.dispatcher.include_router(hang)
+    include_test_router(first.dispatcher, hang)
     anna = await people("Anna", language_code="en")
     await anna.send("/found")
     await entered.wait()
@@ -156,7 +157,7 @@ async def test_polling_confirms_an_update_only_after_it_was_handled(
 
     second, task = await start_polling(telegram, settings, committing_factory)
     router, runs = flaky_router(failures=0)
-    second.dispatcher.include_router(router)
+    include_test_router(second.dispatcher, router)
     try:
         assert (await reply_text(anna)) == "Acme is founded"
         assert len(runs) == 1

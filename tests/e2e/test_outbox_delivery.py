@@ -16,6 +16,7 @@ from teamtasks.db import SessionFactory
 from teamtasks.models import Company, Notification, User
 from teamtasks.models.enums import NotificationStatus
 from tests.e2e.conftest import RunningBot, reply_text
+from tests.support.routing import include_test_router
 from tgemulator.client import Person
 
 People = Callable[..., Awaitable[Person]]
@@ -58,7 +59,7 @@ async def statuses(factory: SessionFactory) -> list[tuple[str, NotificationStatu
 async def test_a_notification_is_sent_after_commit_and_marked_sent(
     polling_bot: RunningBot, people: People, committing_factory: SessionFactory
 ) -> None:
-    polling_bot.dispatcher.include_router(notifying_router())
+    include_test_router(polling_bot.dispatcher, notifying_router())
     anna, boris = await people("Anna"), await people("Boris")
     await boris.send("/start")
     await boris.wait_reply()
@@ -78,7 +79,7 @@ async def test_a_notification_is_sent_after_commit_and_marked_sent(
 async def test_a_rolled_back_update_sends_nothing(
     polling_bot: RunningBot, people: People, committing_factory: SessionFactory
 ) -> None:
-    polling_bot.dispatcher.include_router(notifying_router())
+    include_test_router(polling_bot.dispatcher, notifying_router())
     anna, boris = await people("Anna"), await people("Boris")
     await boris.send("/start")
     greeting = await boris.wait_reply()
@@ -93,7 +94,7 @@ async def test_a_rolled_back_update_sends_nothing(
 async def test_a_person_who_blocked_the_bot_is_marked_and_skipped(
     polling_bot: RunningBot, people: People, committing_factory: SessionFactory
 ) -> None:
-    polling_bot.dispatcher.include_router(notifying_router())
+    include_test_router(polling_bot.dispatcher, notifying_router())
     anna, boris = await people("Anna"), await people("Boris")
     await boris.send("/start")
     await boris.wait_reply()

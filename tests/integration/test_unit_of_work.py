@@ -31,6 +31,7 @@ from teamtasks.models.enums import UpdateOutcome
 from teamtasks.observability.logging import configure_logging
 from teamtasks.services.updates import MAX_ATTEMPTS
 from tests.conftest import REDIS_URL
+from tests.support.routing import include_test_router
 from tests.support.updates import message_update
 
 TOKEN = "42:TEST-token-that-must-never-be-logged"
@@ -82,7 +83,7 @@ async def bot() -> AsyncIterator[Bot]:
 @pytest.fixture
 def dispatcher(committing_factory: SessionFactory, script: Script) -> Dispatcher:
     dispatcher = create_dispatcher(Settings(), committing_factory)
-    dispatcher.include_router(_router(script))
+    include_test_router(dispatcher, _router(script))
     return dispatcher
 
 
@@ -256,7 +257,7 @@ async def test_conversation_state_lives_in_redis_when_configured(
     async def remember(message: Message, state: FSMContext) -> None:
         await state.update_data(note=message.text)
 
-    dispatcher.include_router(router)
+    include_test_router(dispatcher, router)
     try:
         await dispatcher.feed_update(bot, message_update("/remember milk"))
         keys = [key.decode() async for key in redis.scan_iter("fsm:*")]

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser lint fmt demo test test-only bench migrate lock clean
+.PHONY: help install browser s3rver lint fmt demo test test-only bench migrate lock clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,13 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; } || \
 		{ echo "could not install chromium; install it (apt-get install chromium) and retry"; exit 1; }
 
+# s3rver 3.7.1 (an S3 protocol server on Node.js) for the storage tests, locked in tests/s3rver.
+s3rver:
+	@test -x tests/s3rver/node_modules/.bin/s3rver || { \
+		command -v npm >/dev/null || { echo "the storage tests need Node.js and npm (apt-get install nodejs npm)"; exit 1; }; \
+		echo "installing s3rver for the storage tests"; \
+		cd tests/s3rver && npm ci --no-audit --no-fund --loglevel=error; }
+
 demo: install  ## install and run teamtasks on embedded defaults, with a local Telegram and chat page
 	$(BIN)/teamtasks demo
 
@@ -46,11 +53,12 @@ fmt: install  ## format and auto-fix
 
 test: lint test-only  ## install, lint and run every test (needs PostgreSQL and Redis; see .ci/run)
 
-test-only: install browser
+test-only: install browser s3rver
 	$(BIN)/pytest
 
 bench: install  ## run the benchmarks in bench/ and print their figures (needs PostgreSQL)
 	$(BIN)/python -m bench.updates
+	$(BIN)/python -m bench.files
 
 migrate: install  ## upgrade the database in DATABASE_URL to the latest migration
 	$(BIN)/teamtasks migrate

@@ -48,12 +48,34 @@ def _check_config(settings: Settings) -> None:
     print("configuration is valid; every configured service answered")  # noqa: T201
 
 
+def _sweep_files(settings: Settings) -> None:
+    from teamtasks.db import create_engine, create_session_factory, probe, unit_of_work
+    from teamtasks.services.files import sweep
+    from teamtasks.storage import open_storage
+
+    async def run() -> list[str]:
+        engine = create_engine(settings)
+        try:
+            await probe(engine)
+            async with (
+                open_storage(settings) as storage,
+                unit_of_work(create_session_factory(engine)) as session,
+            ):
+                return (await sweep(session, storage=storage)).lines()
+        finally:
+            await engine.dispose()
+
+    for line in asyncio.run(run()):
+        print(line)  # noqa: T201
+
+
 COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
     "bot": (_bot, "run the Telegram bot in polling mode, with /healthz on HEALTH_PORT"),
     "web": (_web, "run the web service: health, metrics, webhooks (on WEB_HOST:WEB_PORT)"),
     "demo": (_demo, "run everything in one process on embedded defaults, with a local Telegram"),
     "migrate": (_migrate, "upgrade the database to the latest migration"),
     "check-config": (_check_config, "validate the settings and reach each configured service"),
+    "sweep-files": (_sweep_files, "delete orphaned stored objects; report files that lost theirs"),
 }
 
 

@@ -17,6 +17,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BOT_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+# Bucket names as S3 accepts them: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit.
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+S3_REGION_RE = re.compile(r"^[a-z0-9-]{1,32}$")
+FILE_LINK_SECRET_MIN = 32
+MIB = 1024 * 1024
+# What a Bot API server lets a bot download (getFile): 20 MB from api.telegram.org, 2000 MB from
+# a self-hosted telegram-bot-api running with --local.
+TELEGRAM_DOWNLOAD_LIMIT = 20 * MIB
+TELEGRAM_LOCAL_DOWNLOAD_LIMIT = 2000 * MIB
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 
@@ -61,6 +70,16 @@ class Settings(BaseSettings):
     demo_host: str = "127.0.0.1"
     demo_port: Port = 8080
     demo_local_telegram: bool = True
+    telegram_api_local: bool = False
+    public_web_url: str | None = None
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_create_bucket: bool = False
+    s3_sse: bool = False
+    file_link_secret: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -101,7 +120,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
-    @field_validator("telegram_api_url", "webhook_base_url")
+    @field_validator("telegram_api_url", "webhook_base_url", "public_web_url", "s3_endpoint_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -110,6 +129,54 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        bucket = value.removeprefix("s3://").rstrip("/")
+        if not value.startswith("s3://") or not BUCKET_RE.match(bucket):
+            raise ValueError("must be s3://BUCKET (3-63 characters of a-z, 0-9, '.' and '-')")
+        return f"s3://{bucket}"
+
+    @field_validator("s3_region")
+    @classmethod
+    def _s3_region(cls, value: str) -> str:
+        if not S3_REGION_RE.match(value):
+            raise ValueError("must be a region name such as us-east-1 or ru-central1")
+        return value
+
+    @field_validator("s3_access_key_id", "s3_secret_access_key")
+    @classmethod
+    def _optional_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        return value
+
+    @field_validator("file_link_secret")
+    @classmethod
+    def _file_link_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < FILE_LINK_SECRET_MIN:
+            raise ValueError(f"must be at least {FILE_LINK_SECRET_MIN} characters long")
+        return value
+
+    @model_validator(mode="after")
+    def _storage_parts(self) -> Settings:
+        if self.storage_url is not None and (
+            self.s3_access_key_id is None or self.s3_secret_access_key is None
+        ):
+            raise ValueError(
+                "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set with STORAGE_URL"
+            )
+        if self.telegram_api_local and self.telegram_api_url is None:
+            raise ValueError(
+                "TELEGRAM_API_LOCAL needs TELEGRAM_API_URL: only a self-hosted Bot API server "
+                "runs in local mode"
+            )
+        return self
+
     @model_validator(mode="after")
     def _production_parts(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
@@ -117,11 +184,37 @@ class Settings(BaseSettings):
                 raise ValueError("DATABASE_URL must point to PostgreSQL in production")
             if self.webhook_base_url and self.webhook_secret is None:
                 raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_BASE_URL is set")
+            if self.storage_url is None and self.file_link_secret is None:
+                raise ValueError(
+                    "FILE_LINK_SECRET must be set in production when files are stored locally "
+                    "(STORAGE_URL unset)"
+                )
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def s3_bucket(self) -> str | None:
+        """The bucket of STORAGE_URL, or None when files are stored locally."""
+        return self.storage_url.removeprefix("s3://") if self.storage_url else None
+
+    @property
+    def web_url(self) -> str:
+        """Where people's browsers reach `teamtasks web` (the local store's download links)."""
+        return (
+            self.public_web_url
+            or self.webhook_base_url
+            or f"http://{self.web_host}:{self.web_port}"
+        )
+
+    @property
+    def telegram_download_limit(self) -> int:
+        """The largest file, in bytes, the bot can download from its Bot API server."""
+        if self.telegram_api_local:
+            return TELEGRAM_LOCAL_DOWNLOAD_LIMIT
+        return TELEGRAM_DOWNLOAD_LIMIT
 
     def require_bot_token(self) -> str:
         """The token, or a ConfigError that says how to get one."""

@@ -13,7 +13,7 @@ from teamtasks.bot import outbox
 from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.config import ConfigError, Settings
 from teamtasks.db import SessionFactory, create_engine, create_session_factory, probe
-from teamtasks.web.routes import health, telegram
+from teamtasks.web.routes import files, health, telegram
 from teamtasks.web.state import AppState, TelegramWebhook
 
 log = structlog.stdlib.get_logger("teamtasks.web")
@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="teamtasks", version=__version__, lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(telegram.router)
+    app.include_router(files.router)
     return app
 
 

@@ -1,0 +1,256 @@
+"""Benchmark: uploading a file through the service path against a direct aiobotocore put.
+
+    make bench            (or: .venv/bin/python -m bench.files [--runs N])
+
+The service path is the bot's: `attach_file` in a unit of work wrapped in `staged_objects`
+(checks, content check by magic bytes, sha256, multipart above 8 MiB, the File row, the audit
+row, the commit), fed 64 KiB chunks as a Telegram download arrives. The baseline is one
+`put_object` of the same bytes with the same aiobotocore client. The store is moto's S3 server
+in a process of its own, so this process's memory is the upload's alone; PostgreSQL holds rows.
+
+Prints MiB/s (median of N runs, the two paths taking turns) for 1, 10 and 20 MiB files, the
+ratio service/direct (target >= 0.8), and the memory this process grows by while a 20 MiB file
+goes through the service path (target < 32 MiB), by tracemalloc and by peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from teamtasks import migrations
+from teamtasks.config import MIB, Settings
+from teamtasks.db import SessionFactory, create_engine, create_session_factory, unit_of_work
+from teamtasks.services import companies, files, tasks, users
+from teamtasks.services.actors import Actor, actor_in
+from teamtasks.storage import staged_objects
+from teamtasks.storage.s3 import S3Storage, s3_client
+
+ADMIN_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+SIZES_MIB = (1, 10, 20)
+CHUNK = 64 * 1024
+BUCKET = "teamtasks-bench"
+
+
+@contextlib.contextmanager
+def moto_process() -> Iterator[str]:
+    """moto's S3 server in a child process on a free loopback port; yields its endpoint."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto's server did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait()
+
+
+async def fresh_database() -> str:
+    admin = make_url(ADMIN_URL)
+    name = f"teamtasks_bench_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(admin.set(drivername="postgresql").render_as_string(False))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    await asyncio.to_thread(migrations.upgrade, url)
+    return url
+
+
+async def drop_database(url: str) -> None:
+    admin = make_url(ADMIN_URL)
+    connection = await asyncpg.connect(admin.set(drivername="postgresql").render_as_string(False))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def seed(factory: SessionFactory) -> tuple[Actor, int]:
+    """A company with its owner and one task; the owner's Actor and the task's number."""
+    async with unit_of_work(factory) as session:
+        user = await users.sync_from_telegram(
+            session,
+            telegram_id=1,
+            first_name="Bench",
+            last_name=None,
+            username=None,
+            language_code="en",
+        )
+        company = await companies.create_company(session, user=user, name="Bench")
+        actor = await actor_in(session, user=user, company_id=company.id)
+        assert actor is not None
+        task = await tasks.create_task(session, actor=actor, title="Upload files")
+        return actor, task.number
+
+
+def pdf_bytes(size: int) -> bytes:
+    return b"%PDF-1.7\n" + os.urandom(size - 9)
+
+
+async def chunks_of(data: bytes) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(data), CHUNK):
+        yield bytes(view[start : start + CHUNK])
+
+
+async def generated(size: int) -> AsyncIterator[bytes]:
+    """A PDF of `size` bytes made as it is read, so that no copy of it is resident."""
+    block = os.urandom(CHUNK)
+    yield b"%PDF-1.7\n"
+    for start in range(9, size, CHUNK):
+        yield block[: min(CHUNK, size - start)]
+
+
+class Bench:
+    def __init__(self, factory: SessionFactory, storage: S3Storage, actor: Actor, number: int):
+        self.factory = factory
+        self.storage = storage
+        self.actor = actor
+        self.number = number
+
+    async def service(self, size: int, chunks: AsyncIterator[bytes]) -> float:
+        """Seconds to attach the file; the object is deleted afterwards, untimed."""
+        started = time.perf_counter()
+        async with (
+            staged_objects(self.storage) as staged,
+            unit_of_work(self.factory) as session,
+        ):
+            file = await files.attach_file(
+                session,
+                staged=staged,
+                actor=self.actor,
+                number=self.number,
+                file_name="bench.pdf",
+                size=size,
+                chunks=chunks,
+                max_bytes=64 * MIB,
+            )
+        elapsed = time.perf_counter() - started
+        async with staged_objects(self.storage) as staged, unit_of_work(self.factory) as session:
+            await files.delete_file(session, staged=staged, actor=self.actor, file_id=file.id)
+        return elapsed
+
+    async def direct(self, data: bytes) -> float:
+        """Seconds to put the bytes with the same client (same connections); then deleted."""
+        key = f"direct/{uuid.uuid4().hex}.pdf"
+        client = self.storage._client
+        started = time.perf_counter()
+        await client.put_object(
+            Bucket=self.storage.bucket, Key=key, Body=data, ContentType="application/pdf"
+        )
+        elapsed = time.perf_counter() - started
+        await self.storage.delete(key=key)
+        return elapsed
+
+    async def memory_growth(self, size: int) -> tuple[float, float]:
+        """Peak traced allocations and peak RSS growth (MiB) while `size` bytes go through."""
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tracemalloc.start()
+        try:
+            await self.service(size, generated(size))
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / MIB, (rss_after - rss_before) / 1024
+
+
+async def run(runs: int) -> None:
+    database_url = await fresh_database()
+    engine = None
+    try:
+        with moto_process() as endpoint:
+            settings = Settings(
+                database_url=database_url,
+                storage_url=f"s3://{BUCKET}",
+                s3_endpoint_url=endpoint,
+                s3_access_key_id="bench",
+                s3_secret_access_key="bench-secret",
+            )
+            engine = create_engine(settings)
+            factory = create_session_factory(engine)
+            async with s3_client(settings) as client:
+                storage = S3Storage(client=client, bucket=BUCKET)
+                await storage.prepare(create=True, region=settings.s3_region)
+                actor, number = await seed(factory)
+                bench = Bench(factory, storage, actor, number)
+                await bench.service(MIB, generated(MIB))
+                await bench.direct(pdf_bytes(MIB))
+                traced, rss = await bench.memory_growth(20 * MIB)
+                rows = []
+                for size_mib in SIZES_MIB:
+                    data = pdf_bytes(size_mib * MIB)
+                    direct, service = [], []
+                    await bench.direct(data)
+                    await bench.service(len(data), chunks_of(data))
+                    for _ in range(runs):
+                        direct.append(await bench.direct(data))
+                        service.append(await bench.service(len(data), chunks_of(data)))
+                    rows.append(
+                        (
+                            size_mib,
+                            size_mib / statistics.median(direct),
+                            size_mib / statistics.median(service),
+                        )
+                    )
+    finally:
+        if engine is not None:
+            await engine.dispose()
+        await drop_database(database_url)
+    report(runs, rows, traced, rss)
+
+
+def report(runs: int, rows: list[tuple[int, float, float]], traced: float, rss: float) -> None:
+    print(f"files: median of {runs} uploads per path; store: moto's S3 server (own process)")  # noqa: T201
+    print(f"{'size':>7} {'direct MiB/s':>13} {'service MiB/s':>14} {'ratio':>6}")  # noqa: T201
+    for size_mib, direct, service in rows:
+        print(f"{size_mib:>3} MiB {direct:>13.1f} {service:>14.1f} {service / direct:>6.2f}")  # noqa: T201
+    worst = min(service / direct for _, direct, service in rows)
+    print(f"service/direct: lowest ratio {worst:.2f} (target >= 0.8)")  # noqa: T201
+    print(  # noqa: T201
+        f"memory growth uploading 20 MiB through the service: peak traced {traced:.1f} MiB, "
+        f"peak RSS +{rss:.1f} MiB (target < 32)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="uploads per size and path")
+    args = parser.parse_args()
+    asyncio.run(run(args.runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,200 @@
+"""The S3 adapter against moto's server: privacy, multipart, put/get/delete/list, encryption.
+
+moto does not check presigned-URL signatures or expiry, so no link test runs here (see
+test_s3rver.py); what it does check, it can fail: an object of a public bucket would be served
+to an anonymous reader, a single PUT has no part count in its ETag, and so on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from teamtasks.config import ConfigError
+from teamtasks.storage import StorageUnavailableError, open_storage
+from teamtasks.storage.s3 import PART_SIZE, SINGLE_PUT_MAX, S3Storage, s3_client
+from tests.storage.servers import S3Server, new_bucket, s3_storage
+from tests.support.web import free_port
+
+BLOCK = os.urandom(64 * 1024)
+
+
+async def stream(size: int) -> AsyncIterator[bytes]:
+    """`size` bytes in 64 KiB chunks, as a download arrives."""
+    for start in range(0, size, len(BLOCK)):
+        yield BLOCK[: min(len(BLOCK), size - start)]
+
+
+def sha256_of_stream(size: int) -> str:
+    digest = hashlib.sha256()
+    for start in range(0, size, len(BLOCK)):
+        digest.update(BLOCK[: min(len(BLOCK), size - start)])
+    return digest.hexdigest()
+
+
+async def fetch(storage: S3Storage, key: str) -> httpx.Response:
+    """The object as a download link serves it (moto serves presigned GETs without checks)."""
+    link = await storage.link(key=key, filename="x.bin", expires_in=timedelta(minutes=5))
+    async with httpx.AsyncClient() as client:
+        return await client.get(link)
+
+
+async def test_a_private_bucket_refuses_anonymous_readers(
+    moto: S3Server, moto_storage: S3Storage
+) -> None:
+    key = "company_1/task_1/secret.pdf"
+    await moto_storage.put(key=key, chunks=stream(1000), content_type="application/pdf")
+    async with httpx.AsyncClient() as client:
+        anonymous = await client.get(f"{moto.endpoint}/{moto_storage.bucket}/{key}")
+    assert anonymous.status_code == 403
+    assert (await fetch(moto_storage, key)).status_code == 200
+
+
+async def test_moto_serves_anonymous_readers_of_a_public_bucket(moto: S3Server) -> None:
+    # The contrast that makes the test above mean something: moto does tell the two apart.
+    bucket = new_bucket()
+    async with s3_client(moto.settings(bucket)) as client:
+        await client.create_bucket(Bucket=bucket, ACL="public-read")
+        await client.put_object(Bucket=bucket, Key="open.txt", Body=b"hi", ACL="public-read")
+    async with httpx.AsyncClient() as client:
+        anonymous = await client.get(f"{moto.endpoint}/{bucket}/open.txt")
+    assert (anonymous.status_code, anonymous.content) == (200, b"hi")
+
+
+async def test_a_created_bucket_blocks_public_access(moto: S3Server) -> None:
+    async with s3_storage(moto) as storage:
+        settings = moto.settings(storage.bucket)
+        async with s3_client(settings) as client:
+            block = await client.get_public_access_block(Bucket=storage.bucket)
+    assert block["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+async def test_an_object_above_a_part_goes_up_in_one_request(moto: S3Server) -> None:
+    size = 2 * PART_SIZE + 12345
+    key = "company_1/task_1/one.pdf"
+    async with s3_storage(moto) as storage:
+        stored = await storage.put(key=key, chunks=stream(size), content_type="application/pdf")
+        async with s3_client(moto.settings(storage.bucket)) as client:
+            head = await client.head_object(Bucket=storage.bucket, Key=key)
+        answer = await fetch(storage, key)
+    assert stored == size
+    assert "-" not in head["ETag"]
+    assert (head["ContentLength"], head["ContentType"]) == (size, "application/pdf")
+    assert hashlib.sha256(answer.content).hexdigest() == sha256_of_stream(size)
+
+
+async def test_an_object_above_the_single_request_size_goes_up_in_parts(moto: S3Server) -> None:
+    size = 2 * PART_SIZE + 12345
+    key = "company_1/task_1/big.pdf"
+    # What waited on disk becomes the first part; the rest follows in parts from memory.
+    async with s3_storage(moto, single_put_max=PART_SIZE) as storage:
+        stored = await storage.put(key=key, chunks=stream(size), content_type="application/pdf")
+        async with s3_client(moto.settings(storage.bucket)) as client:
+            head = await client.head_object(Bucket=storage.bucket, Key=key)
+        answer = await fetch(storage, key)
+    assert stored == size
+    assert head["ETag"].strip('"').endswith("-3")
+    assert (head["ContentLength"], head["ContentType"]) == (size, "application/pdf")
+    assert hashlib.sha256(answer.content).hexdigest() == sha256_of_stream(size)
+
+
+async def test_a_small_object_is_one_put(moto: S3Server, moto_storage: S3Storage) -> None:
+    key = "company_1/task_1/small.txt"
+    await moto_storage.put(key=key, chunks=stream(PART_SIZE - 1), content_type="text/plain")
+    async with s3_client(moto.settings(moto_storage.bucket)) as client:
+        head = await client.head_object(Bucket=moto_storage.bucket, Key=key)
+    assert "-" not in head["ETag"]
+    assert head["ContentLength"] == PART_SIZE - 1
+    assert "ServerSideEncryption" not in head
+
+
+@pytest.mark.parametrize("single_put_max", [SINGLE_PUT_MAX, 0])
+async def test_objects_are_encrypted_at_rest_when_the_store_supports_it(
+    moto: S3Server, single_put_max: int
+) -> None:
+    async with s3_storage(moto, s3_sse=True, single_put_max=single_put_max) as storage:
+        small, large = "company_1/task_1/a.pdf", "company_1/task_1/b.pdf"
+        await storage.put(key=small, chunks=stream(10), content_type="application/pdf")
+        await storage.put(key=large, chunks=stream(PART_SIZE + 1), content_type="application/pdf")
+        async with s3_client(moto.settings(storage.bucket)) as client:
+            for key in (small, large):
+                head = await client.head_object(Bucket=storage.bucket, Key=key)
+                assert head["ServerSideEncryption"] == "AES256"
+
+
+async def test_objects_are_listed_headed_and_deleted(moto_storage: S3Storage) -> None:
+    keys = ["company_1/task_1/a.txt", "company_1/task_2/b.txt", "company_10/task_3/c.txt"]
+    for size, key in enumerate(keys, start=1):
+        await moto_storage.put(key=key, chunks=stream(size), content_type="text/plain")
+    listed = [(info.key, info.size) async for info in moto_storage.scan(prefix="company_1/")]
+    assert listed == [(keys[0], 1), (keys[1], 2)]
+    assert [info.key async for info in moto_storage.scan(prefix="")] == keys
+    head = await moto_storage.head(key=keys[2])
+    assert head is not None
+    assert head.size == 3
+    assert head.modified_at.tzinfo is not None
+    await moto_storage.delete(key=keys[2])
+    assert await moto_storage.head(key=keys[2]) is None
+    await moto_storage.delete(key=keys[2])
+
+
+async def test_a_failed_stream_aborts_the_multipart_upload(moto: S3Server) -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        async for chunk in stream(PART_SIZE + 1024):
+            yield chunk
+        raise ConnectionResetError("the download broke")
+
+    key = "company_1/task_1/broken.pdf"
+    async with s3_storage(moto, single_put_max=0) as storage:
+        with pytest.raises(ConnectionResetError):
+            await storage.put(key=key, chunks=broken(), content_type="application/pdf")
+        assert await storage.head(key=key) is None
+        async with s3_client(moto.settings(storage.bucket)) as client:
+            uploads = await client.list_multipart_uploads(Bucket=storage.bucket)
+    assert uploads.get("Uploads", []) == []
+
+
+async def test_start_up_creates_a_missing_bucket_only_when_allowed(moto: S3Server) -> None:
+    bucket = new_bucket()
+    with pytest.raises(ConfigError, match=f"bucket {bucket} does not exist.*S3_CREATE_BUCKET"):
+        async with open_storage(moto.settings(bucket, s3_create_bucket=False)):
+            pass
+    async with open_storage(moto.settings(bucket)) as storage:
+        assert isinstance(storage, S3Storage)
+        await storage.ready()
+    async with open_storage(moto.settings(bucket, s3_create_bucket=False)) as storage:
+        await storage.ready()
+
+
+async def test_start_up_names_an_unreachable_store(moto: S3Server) -> None:
+    unreachable = S3Server(f"http://127.0.0.1:{free_port()}", "key", "secret")
+    with pytest.raises(ConfigError, match="S3_ENDPOINT_URL: cannot reach the store"):
+        async with open_storage(unreachable.settings(new_bucket())):
+            pass
+
+
+async def test_an_unreachable_store_is_unavailable_to_every_call() -> None:
+    unreachable = S3Server(f"http://127.0.0.1:{free_port()}", "key", "secret")
+    settings = unreachable.settings(new_bucket())
+    async with s3_client(settings, attempts=1) as client:
+        storage = S3Storage(client=client, bucket=new_bucket())
+        with pytest.raises(StorageUnavailableError):
+            await storage.ready()
+        with pytest.raises(StorageUnavailableError):
+            await storage.put(key="k", chunks=stream(10), content_type="text/plain")
+        with pytest.raises(StorageUnavailableError):
+            await storage.head(key="k")
+        with pytest.raises(StorageUnavailableError):
+            await storage.delete(key="k")
+        with pytest.raises(StorageUnavailableError):
+            [info async for info in storage.scan(prefix="")]

@@ -17,6 +17,7 @@ from aiogram import Bot
 from teamtasks import migrations
 from teamtasks.bot import outbox
 from teamtasks.bot.factory import create_bot, create_dispatcher
+from teamtasks.bot.runtime import settle
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, probe
 from teamtasks.web.server import uvicorn_server
@@ -36,6 +37,7 @@ async def run_demo(settings: Settings) -> None:
         await probe(engine)
         dispatcher = create_dispatcher(settings, create_session_factory(engine))
         web = uvicorn_server(settings, host=settings.web_host, port=settings.web_port)
+        settle()
 
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -6,6 +6,7 @@ import structlog
 
 from teamtasks.bot import outbox
 from teamtasks.bot.factory import create_bot, create_dispatcher
+from teamtasks.bot.runtime import settle
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, probe
 from teamtasks.observability.probe_server import ProbeServer
@@ -26,6 +27,7 @@ async def run_polling(settings: Settings) -> None:
         await probe(engine)
         dispatcher = create_dispatcher(settings, create_session_factory(engine))
         await probe_server.start()
+        settle()
         log.info("bot_starting", health_port=probe_server.port)
         await bot.delete_webhook(drop_pending_updates=False)
         await dispatcher.start_polling(

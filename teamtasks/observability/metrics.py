@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from prometheus_client import Counter, Histogram
 
 UPDATES = Counter(
@@ -15,3 +17,21 @@ UPDATE_SECONDS = Histogram(
     ["handler"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+
+
+def observe_update(handler: str, outcome: str, seconds: float) -> None:
+    """Count one handled update and its duration."""
+    _updates(handler, outcome).inc()
+    _update_seconds(handler).observe(seconds)
+
+
+# A label set's child is looked up under a lock on every `.labels()`: kept once found instead
+# (a few dozen handlers times five outcomes).
+@cache
+def _updates(handler: str, outcome: str) -> Counter:
+    return UPDATES.labels(handler=handler, outcome=outcome)
+
+
+@cache
+def _update_seconds(handler: str) -> Histogram:
+    return UPDATE_SECONDS.labels(handler=handler)

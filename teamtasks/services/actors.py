@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.models import Company, Membership, User
@@ -71,6 +71,18 @@ def require(actor: Actor, permission: Permission) -> None:
         raise Forbidden(f"errors.forbidden.{permission.value}")
 
 
+_SENDER = (
+    select(User, Membership.role, Company.name, Company.timezone)
+    .outerjoin(
+        Membership,
+        (Membership.user_id == User.id) & (Membership.company_id == User.active_company_id),
+    )
+    .outerjoin(Company, Company.id == Membership.company_id)
+    .where(User.telegram_id == bindparam("telegram_id"))
+)
+"""Built once: it runs for every update, and building and keying it anew cost ~0.1 ms."""
+
+
 async def identify(
     session: AsyncSession,
     *,
@@ -84,17 +96,7 @@ async def identify(
 
     Every update needs both, so the user and their active membership are read together.
     """
-    row = (
-        await session.execute(
-            select(User, Membership.role, Company.name, Company.timezone)
-            .outerjoin(
-                Membership,
-                (Membership.user_id == User.id) & (Membership.company_id == User.active_company_id),
-            )
-            .outerjoin(Company, Company.id == Membership.company_id)
-            .where(User.telegram_id == telegram_id)
-        )
-    ).first()
+    row = (await session.execute(_SENDER, {"telegram_id": telegram_id})).first()
     if row is None:
         user = await sync_from_telegram(
             session,

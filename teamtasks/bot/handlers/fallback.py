@@ -7,6 +7,7 @@ from aiogram.enums import ChatType
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 
+from teamtasks.bot.filters import Magic
 from teamtasks.i18n import gettext
 from teamtasks.models.enums import Language
 
@@ -27,7 +28,7 @@ async def unexpected_message(message: Message, language: Language) -> SendMessag
 def router() -> Router:
     router = Router(name="fallback")
     router.callback_query.register(unknown_button)
-    private = F.chat.type == ChatType.PRIVATE
-    router.message.register(unknown_command, private, F.text.startswith("/"))
+    private = Magic(F.chat.type == ChatType.PRIVATE)
+    router.message.register(unknown_command, private, Magic(F.text.startswith("/")))
     router.message.register(unexpected_message, private)
     return router

@@ -25,7 +25,7 @@ from teamtasks.bot.replies import Replies
 from teamtasks.db import SessionFactory, unit_of_work
 from teamtasks.i18n import DEFAULT_LANGUAGE
 from teamtasks.models.enums import Language
-from teamtasks.observability.metrics import UPDATE_SECONDS, UPDATES
+from teamtasks.observability.metrics import observe_update
 from teamtasks.services import updates
 from teamtasks.services.errors import DomainError
 from teamtasks.services.outbox import written_in
@@ -109,8 +109,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     def _observe(outcome: str, started: float) -> None:
         handler = structlog.contextvars.get_contextvars().get("handler", "none")
         elapsed = time.perf_counter() - started
-        UPDATES.labels(handler=handler, outcome=outcome).inc()
-        UPDATE_SECONDS.labels(handler=handler).observe(elapsed)
+        observe_update(handler, outcome, elapsed)
         if outcome != "error":
             log.info("update_handled", outcome=outcome, duration_ms=round(elapsed * 1000, 2))
 

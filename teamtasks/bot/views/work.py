@@ -41,7 +41,8 @@ def t(language: Language, key: str, **params: Any) -> str:
 
 
 def utf16_units(text: str) -> int:
-    return sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+    # "surrogatepass": a lone surrogate (JSON allows one) counts as the one unit it is.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def clip(text: str, units: int) -> str:

@@ -5,14 +5,7 @@ from aiogram import Router
 from teamtasks.bot.handlers.team import companies, help, invites, language, members, stale, start
 
 
-def routers() -> list[Router]:
+def register(router: Router) -> None:
     """In matching order; `stale` last, for team buttons nothing else took."""
-    return [
-        start.router(),
-        companies.router(),
-        invites.router(),
-        members.router(),
-        language.router(),
-        help.router(),
-        stale.router(),
-    ]
+    for area in (start, companies, invites, members, language, help, stale):
+        area.register(router)

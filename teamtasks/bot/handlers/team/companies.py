@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.methods import AnswerCallbackQuery, SendMessage
@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.bot.callbacks.team import CompanyAction, CompanyCallback
+from teamtasks.bot.filters import TEXT_ANSWER
 from teamtasks.bot.handlers.team.common import answer, edit, send
 from teamtasks.bot.handlers.team.states import CompanySettings
 from teamtasks.bot.refusals import member
@@ -170,12 +171,10 @@ async def typed_timezone(
     return answer(message, views.timezone_set(language, company))
 
 
-def router() -> Router:
-    router = Router(name="team.companies")
+def register(router: Router) -> None:
     router.message.register(list_companies, Command("company"))
-    typed = (F.text, ~F.text.startswith("/"))
-    router.message.register(rename, CompanySettings.name, *typed)
-    router.message.register(typed_timezone, CompanySettings.timezone, *typed)
+    router.message.register(rename, StateFilter(CompanySettings.name), TEXT_ANSWER)
+    router.message.register(typed_timezone, StateFilter(CompanySettings.timezone), TEXT_ANSWER)
     for handler, action in (
         (show_companies, CompanyAction.LIST),
         (switch, CompanyAction.SWITCH),
@@ -185,4 +184,3 @@ def router() -> Router:
         (ask_timezone_name, CompanyAction.TYPE_TIMEZONE),
     ):
         router.callback_query.register(handler, CompanyCallback.filter(F.action == action))
-    return router

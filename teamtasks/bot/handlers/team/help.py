@@ -26,10 +26,8 @@ async def help_button(
     return callback.answer()
 
 
-def router() -> Router:
-    router = Router(name="team.help")
+def register(router: Router) -> None:
     router.message.register(help_command, Command("help"))
     router.callback_query.register(
         help_button, OnboardingCallback.filter(F.action == OnboardingAction.HELP)
     )
-    return router

@@ -137,8 +137,7 @@ async def revoke(
     return callback.answer(gettext(language, "team.inv.revoked_alert"))
 
 
-def router() -> Router:
-    router = Router(name="team.invites")
+def register(router: Router) -> None:
     router.message.register(invite_command, Command("invite"))
     router.message.register(list_command, Command("invites"))
     on = InviteCallback.filter
@@ -150,4 +149,3 @@ def router() -> Router:
     )
     router.callback_query.register(show_list, on(F.action == InviteAction.LIST))
     router.callback_query.register(revoke, on(F.action == InviteAction.REVOKE))
-    return router

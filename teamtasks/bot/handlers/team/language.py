@@ -28,8 +28,6 @@ async def switch(
     return callback.answer()
 
 
-def router() -> Router:
-    router = Router(name="team.language")
+def register(router: Router) -> None:
     router.message.register(choose, Command("language"))
     router.callback_query.register(switch, LanguageCallback.filter())
-    return router

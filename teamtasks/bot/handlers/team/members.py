@@ -140,8 +140,7 @@ async def leave(
     return callback.answer()
 
 
-def router() -> Router:
-    router = Router(name="team.members")
+def register(router: Router) -> None:
     router.message.register(list_command, Command("members"))
     on = MemberCallback.filter
     for handler, rule in (
@@ -154,4 +153,3 @@ def router() -> Router:
         (leave, F.action == MemberAction.LEAVE_CONFIRMED),
     ):
         router.callback_query.register(handler, on(rule))
-    return router

@@ -7,6 +7,7 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery
 
 from teamtasks.bot.callbacks.team import TEAM_PREFIXES
+from teamtasks.bot.filters import Magic
 from teamtasks.i18n import gettext
 from teamtasks.models.enums import Language
 
@@ -15,8 +16,6 @@ async def stale_button(callback: CallbackQuery, language: Language) -> AnswerCal
     return callback.answer(gettext(language, "team.stale_button"), show_alert=True)
 
 
-def router() -> Router:
+def register(router: Router) -> None:
     """Registered after every other team router: it takes only what they refused to parse."""
-    router = Router(name="team.stale")
-    router.callback_query.register(stale_button, F.data.startswith(TEAM_PREFIXES))
-    return router
+    router.callback_query.register(stale_button, Magic(F.data.startswith(TEAM_PREFIXES)))

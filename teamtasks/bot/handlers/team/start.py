@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.bot.callbacks.team import OnboardingAction, OnboardingCallback
+from teamtasks.bot.filters import TEXT_ANSWER, Magic
 from teamtasks.bot.handlers.team.common import answer, send
 from teamtasks.bot.handlers.team.states import TEXT_STATES, Onboarding
 from teamtasks.bot.replies import Replies
@@ -93,21 +94,18 @@ async def cancel(message: Message, language: Language, state: FSMContext) -> Sen
     return answer(message, views.plain(language, key))
 
 
-def router() -> Router:
-    router = Router(name="team.start")
+def register(router: Router) -> None:
     router.message.register(
         join, CommandStart(deep_link=True, magic=F.args.startswith(invites.PAYLOAD_PREFIX))
     )
     router.message.register(start, CommandStart())
     router.message.register(cancel, Command("cancel"))
-    typed = (F.text, ~F.text.startswith("/"))
-    router.message.register(company_name, Onboarding.company_name, *typed)
-    router.message.register(invite_link, Onboarding.invite_link, *typed)
-    router.message.register(text_expected, StateFilter(*TEXT_STATES), ~F.text)
+    router.message.register(company_name, StateFilter(Onboarding.company_name), TEXT_ANSWER)
+    router.message.register(invite_link, StateFilter(Onboarding.invite_link), TEXT_ANSWER)
+    router.message.register(text_expected, StateFilter(*TEXT_STATES), Magic(~F.text))
     router.callback_query.register(
         ask_company_name, OnboardingCallback.filter(F.action == OnboardingAction.CREATE)
     )
     router.callback_query.register(
         ask_invite_link, OnboardingCallback.filter(F.action == OnboardingAction.JOIN)
     )
-    return router

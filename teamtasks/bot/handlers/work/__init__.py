@@ -14,15 +14,7 @@ from teamtasks.bot.handlers.work import (
 )
 
 
-def routers() -> list[Router]:
+def register(router: Router) -> None:
     """In the order they match; the fallback for stale buttons and non-text answers is last."""
-    return [
-        tasks.router(),
-        task_card.router(),
-        task_input.router(),
-        comments.router(),
-        task_lists.router(),
-        projects.router(),
-        audit.router(),
-        fallback.router(),
-    ]
+    for area in (tasks, task_card, task_input, comments, task_lists, projects, audit, fallback):
+        area.register(router)

@@ -47,8 +47,6 @@ async def turn_page(
     return in_place(callback, replies, screen)
 
 
-def router() -> Router:
-    router = Router(name="work.audit")
+def register(router: Router) -> None:
     router.message.register(show_audit, Command("audit"))
     router.callback_query.register(turn_page, AuditCallback.filter())
-    return router

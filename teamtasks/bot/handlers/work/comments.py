@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.bot.callbacks.work import CommentsCallback, TaskAction, TaskCallback
+from teamtasks.bot.filters import TEXT_ANSWER
 from teamtasks.bot.handlers.work.common import (
     WorkInput,
     answered,
@@ -83,9 +85,7 @@ async def show_comments(
     return in_place(callback, replies, comments_screen(callback_data.number, page, actor, language))
 
 
-def router() -> Router:
-    router = Router(name="work.comments")
-    router.message.register(comment_given, WorkInput.comment, F.text, ~F.text.startswith("/"))
+def register(router: Router) -> None:
+    router.message.register(comment_given, StateFilter(WorkInput.comment), TEXT_ANSWER)
     router.callback_query.register(ask_comment, TaskCallback.filter(F.action == TaskAction.COMMENT))
     router.callback_query.register(show_comments, CommentsCallback.filter())
-    return router

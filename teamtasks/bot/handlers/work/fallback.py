@@ -9,6 +9,7 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 
 from teamtasks.bot.callbacks.work import WORK_PREFIXES
+from teamtasks.bot.filters import Magic
 from teamtasks.bot.handlers.work.common import WorkInput, send
 from teamtasks.bot.views.work import notice, t
 from teamtasks.models.enums import Language
@@ -22,8 +23,6 @@ async def text_wanted(message: Message, language: Language) -> SendMessage:
     return send(message, notice(language, "work.input.text_only"))
 
 
-def router() -> Router:
-    router = Router(name="work.fallback")
-    router.callback_query.register(stale_button, F.data.startswith(WORK_PREFIXES))
-    router.message.register(text_wanted, StateFilter(WorkInput), ~F.text)
-    return router
+def register(router: Router) -> None:
+    router.callback_query.register(stale_button, Magic(F.data.startswith(WORK_PREFIXES)))
+    router.message.register(text_wanted, StateFilter(WorkInput), Magic(~F.text))

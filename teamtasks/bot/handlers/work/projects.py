@@ -4,13 +4,14 @@ task, and (owners and managers) renames, archives and restores it."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.bot.callbacks.work import ProjectAction, ProjectCallback
+from teamtasks.bot.filters import TEXT_ANSWER
 from teamtasks.bot.handlers.work.common import (
     WorkInput,
     answered,
@@ -187,12 +188,10 @@ async def new_name_given(
     return send(message, project_screen(project, actor, language, header=header))
 
 
-def router() -> Router:
-    router = Router(name="work.projects")
+def register(router: Router) -> None:
     router.message.register(list_projects, Command("projects"))
-    typed = (F.text, ~F.text.startswith("/"))
-    router.message.register(name_given, WorkInput.project_name, *typed)
-    router.message.register(new_name_given, WorkInput.project_rename, *typed)
+    router.message.register(name_given, StateFilter(WorkInput.project_name), TEXT_ANSWER)
+    router.message.register(new_name_given, StateFilter(WorkInput.project_rename), TEXT_ANSWER)
     for action, handler in (
         (ProjectAction.LIST, turn_page),
         (ProjectAction.OPEN, open_project),
@@ -203,4 +202,3 @@ def router() -> Router:
         (ProjectAction.NEW_TASK, ask_task_title),
     ):
         router.callback_query.register(handler, ProjectCallback.filter(F.action == action))
-    return router

@@ -190,8 +190,7 @@ async def _show_changed(
     return in_place(callback, replies, screen, t(language, "work.toast.saved"))
 
 
-def router() -> Router:
-    router = Router(name="work.task_card")
+def register(router: Router) -> None:
     handlers = {
         TaskAction.STATUS_MENU: show_status_menu,
         TaskAction.PRIORITY_MENU: show_priority_menu,
@@ -204,4 +203,3 @@ def router() -> Router:
     }
     for action, handler in handlers.items():
         router.callback_query.register(handler, TaskCallback.filter(F.action == action))
-    return router

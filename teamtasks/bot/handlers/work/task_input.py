@@ -8,12 +8,14 @@ shown again in place with the change.
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.bot.callbacks.work import TaskAction, TaskCallback
+from teamtasks.bot.filters import TEXT_ANSWER
 from teamtasks.bot.handlers.work.common import (
     WorkInput,
     answered,
@@ -143,11 +145,9 @@ async def clear_description(
     return in_place(callback, replies, screen)
 
 
-def router() -> Router:
-    router = Router(name="work.task_input")
-    typed = (F.text, ~F.text.startswith("/"))
-    router.message.register(due_given, WorkInput.due, *typed)
-    router.message.register(description_given, WorkInput.description, *typed)
+def register(router: Router) -> None:
+    router.message.register(due_given, StateFilter(WorkInput.due), TEXT_ANSWER)
+    router.message.register(description_given, StateFilter(WorkInput.description), TEXT_ANSWER)
     for action, handler in (
         (TaskAction.DUE, ask_due),
         (TaskAction.DESCRIPTION, ask_description),
@@ -155,4 +155,3 @@ def router() -> Router:
         (TaskAction.DESCRIPTION_CLEAR, clear_description),
     ):
         router.callback_query.register(handler, TaskCallback.filter(F.action == action))
-    return router

@@ -126,10 +126,8 @@ async def _page(
     return page, TaskList(kind, value, query)
 
 
-def router() -> Router:
-    router = Router(name="work.task_lists")
+def register(router: Router) -> None:
     router.message.register(my_tasks, Command("my"))
     router.message.register(all_tasks, Command("tasks"))
     router.message.register(search, Command("search"))
     router.callback_query.register(turn_page, TaskListCallback.filter())
-    return router

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.bot.callbacks.work import TaskAction, TaskCallback
+from teamtasks.bot.filters import TEXT_ANSWER, Magic
 from teamtasks.bot.handlers.work.common import (
     WorkInput,
     answered,
@@ -30,9 +31,13 @@ from teamtasks.bot.views.work import Screen, notice, t
 from teamtasks.models.enums import Language
 from teamtasks.services import comments, tasks
 from teamtasks.services.actors import Actor, Permission, require
+from teamtasks.services.comments import CommentEntry
+from teamtasks.services.paging import Page
 
 TASK_REFERENCE = re.compile(r"#?(\d{1,18})")
 """`12` or `#12` (more digits than any number can have are not a reference)."""
+NO_COMMENTS: Page[CommentEntry] = Page(items=[], offset=0, limit=CARD_COMMENTS, has_more=False)
+"""What a task just created has."""
 
 
 async def card_of(
@@ -113,8 +118,9 @@ async def _create(
     project_id: int | None,
 ) -> SendMessage:
     task = await tasks.create_task(session, actor=actor, title=title, project_id=project_id)
+    card = await tasks.created_card(session, actor=actor, task=task)
     header = t(language, "work.task.created", number=task.number)
-    return send(message, await card_of(session, actor, language, task.number, header=header))
+    return send(message, card_screen(card, NO_COMMENTS, actor, language, header=header))
 
 
 async def open_by_command(
@@ -159,13 +165,13 @@ async def open_card(
     return in_place(callback, replies, screen)
 
 
-def router() -> Router:
-    router = Router(name="work.tasks")
+def register(router: Router) -> None:
     router.message.register(new_task, Command("new"))
     router.message.register(open_by_command, Command("task"))
-    router.message.register(title_given, WorkInput.task_title, F.text, ~F.text.startswith("/"))
-    router.message.register(open_by_reference, StateFilter(None), F.text.regexp(r"^\s*#\d+\s*$"))
+    router.message.register(title_given, StateFilter(WorkInput.task_title), TEXT_ANSWER)
+    router.message.register(
+        open_by_reference, StateFilter(None), Magic(F.text.regexp(r"^\s*#\d+\s*$"))
+    )
     router.callback_query.register(
         open_card, TaskCallback.filter(F.action.in_({TaskAction.OPEN, TaskAction.CARD}))
     )
-    return router

@@ -300,10 +300,10 @@ def main() -> None:
         )
 
     def median(stack: str, key: str) -> float:
-        return statistics.median(measured[stack][key] for measured in rounds)
+        return float(statistics.median(measured[stack][key] for measured in rounds))
 
     def ratio(key: str) -> float:
-        return statistics.median(m["full"][key] / m["bare"][key] for m in rounds)
+        return float(statistics.median(m["full"][key] / m["bare"][key] for m in rounds))
 
     keys = ("sequential_per_s", "concurrent_per_s", "p50_ms", "p99_ms", "peak_rss_mb")
     print(  # noqa: T201

@@ -295,7 +295,7 @@ def main() -> None:
             f"({full['sequential_per_s']:.0f}/{bare['sequential_per_s']:.0f}), concurrent "
             f"{full['concurrent_per_s'] / bare['concurrent_per_s']:.2f} "
             f"({full['concurrent_per_s']:.0f}/{bare['concurrent_per_s']:.0f}), "
-            f"full p99 {full['p99_ms']:.1f} ms",
+            f"p99 {full['p99_ms']:.1f}/{bare['p99_ms']:.1f} ms",
             flush=True,
         )
 

@@ -12,9 +12,18 @@ from sqlalchemy import func, select
 from teamtasks import migrations
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, unit_of_work
-from teamtasks.models import AuditLog, Notification, User
-from teamtasks.models.enums import TaskStatus
-from teamtasks.services import comments, companies, invites, members, projects, task_lists, tasks
+from teamtasks.models import AuditLog, Notification, ProcessedUpdate, User
+from teamtasks.models.enums import TaskStatus, UpdateOutcome
+from teamtasks.services import (
+    comments,
+    companies,
+    invites,
+    members,
+    projects,
+    task_lists,
+    tasks,
+    updates,
+)
 from teamtasks.services.actors import resolve_actor
 from teamtasks.services.due_dates import parse_due
 from teamtasks.services.errors import InviteUsedUp, NotFound
@@ -73,5 +82,34 @@ async def test_the_story_on_sqlite(tmp_path: Path) -> None:
         assert told == 3  # Bob assigned; Anna told of the comment and of the status
         assert actions[0] == "company.created"
         assert actions[-1] == "member.left"
+    finally:
+        await engine.dispose()
+
+
+async def test_updates_are_claimed_once_on_sqlite(tmp_path: Path) -> None:
+    """The claim is hand-written SQL: SQLite must read it as PostgreSQL does."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'teamtasks.db'}"
+    await asyncio.to_thread(migrations.upgrade, url)
+    engine = create_engine(Settings(database_url=url))
+    factory = create_session_factory(engine)
+
+    async def claim(update_id: int) -> bool:
+        async with unit_of_work(factory) as session:
+            return await updates.claim(session, update_id=update_id)
+
+    try:
+        assert await claim(1)
+        assert not await claim(1)  # it committed: a redelivery is skipped
+        assert await updates.record_failure(factory, update_id=2) == 1
+        assert await claim(2)  # it failed once: it runs again
+        for attempt in range(1, updates.MAX_ATTEMPTS + 1):
+            assert await updates.record_failure(factory, update_id=3) == attempt
+        assert not await claim(3)  # given up
+
+        async with factory() as session:
+            retried = await session.get_one(ProcessedUpdate, 2)
+        assert (retried.outcome, retried.attempts) == (UpdateOutcome.DONE, 2)
+        assert retried.updated_at >= retried.created_at
+        assert retried.updated_at.tzinfo is not None
     finally:
         await engine.dispose()

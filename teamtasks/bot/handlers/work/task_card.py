@@ -7,6 +7,8 @@ on it is refused with an alert that says to reopen the task first.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
@@ -113,7 +115,41 @@ async def show_project_menu(
     return _menu(callback, replies, project_menu(task, page, language))
 
 
-async def change_status(
+async def _status(session: AsyncSession, actor: Actor, number: int, value: str) -> Task:
+    # Status stays open on a canceled task: it is how a task is reopened.
+    status = choice(TaskStatus, value)
+    return await tasks.set_status(session, actor=actor, number=number, status=status)
+
+
+async def _priority(session: AsyncSession, actor: Actor, number: int, value: str) -> Task:
+    priority = choice(TaskPriority, value)
+    await editable(session, actor, number)
+    return await tasks.set_priority(session, actor=actor, number=number, priority=priority)
+
+
+async def _assignee(session: AsyncSession, actor: Actor, number: int, value: str) -> Task:
+    assignee_id = id_or_none(value)
+    await editable(session, actor, number)
+    return await tasks.assign_task(session, actor=actor, number=number, assignee_id=assignee_id)
+
+
+async def _project(session: AsyncSession, actor: Actor, number: int, value: str) -> Task:
+    project_id = id_or_none(value)
+    await editable(session, actor, number)
+    return await tasks.move_to_project(session, actor=actor, number=number, project_id=project_id)
+
+
+Change = Callable[[AsyncSession, Actor, int, str], Awaitable[Task]]
+CHANGES: dict[TaskAction, Change] = {
+    TaskAction.STATUS: _status,
+    TaskAction.PRIORITY: _priority,
+    TaskAction.ASSIGN: _assignee,
+    TaskAction.PROJECT: _project,
+}
+"""A pressed choice of a card's menu: parse the button's value, change the task."""
+
+
+async def change(
     callback: CallbackQuery,
     callback_data: TaskCallback,
     session: AsyncSession,
@@ -122,59 +158,8 @@ async def change_status(
     replies: Replies,
 ) -> AnswerCallbackQuery:
     actor = member(actor)
-    status = choice(TaskStatus, callback_data.value)
-    task = await tasks.set_status(session, actor=actor, number=callback_data.number, status=status)
-    return await _show_changed(callback, session, actor, language, replies, task)
-
-
-async def change_priority(
-    callback: CallbackQuery,
-    callback_data: TaskCallback,
-    session: AsyncSession,
-    actor: Actor | None,
-    language: Language,
-    replies: Replies,
-) -> AnswerCallbackQuery:
-    actor = member(actor)
-    priority = choice(TaskPriority, callback_data.value)
-    await editable(session, actor, callback_data.number)
-    task = await tasks.set_priority(
-        session, actor=actor, number=callback_data.number, priority=priority
-    )
-    return await _show_changed(callback, session, actor, language, replies, task)
-
-
-async def change_assignee(
-    callback: CallbackQuery,
-    callback_data: TaskCallback,
-    session: AsyncSession,
-    actor: Actor | None,
-    language: Language,
-    replies: Replies,
-) -> AnswerCallbackQuery:
-    actor = member(actor)
-    assignee_id = id_or_none(callback_data.value)
-    await editable(session, actor, callback_data.number)
-    task = await tasks.assign_task(
-        session, actor=actor, number=callback_data.number, assignee_id=assignee_id
-    )
-    return await _show_changed(callback, session, actor, language, replies, task)
-
-
-async def change_project(
-    callback: CallbackQuery,
-    callback_data: TaskCallback,
-    session: AsyncSession,
-    actor: Actor | None,
-    language: Language,
-    replies: Replies,
-) -> AnswerCallbackQuery:
-    actor = member(actor)
-    project_id = id_or_none(callback_data.value)
-    await editable(session, actor, callback_data.number)
-    task = await tasks.move_to_project(
-        session, actor=actor, number=callback_data.number, project_id=project_id
-    )
+    apply = CHANGES[callback_data.action]
+    task = await apply(session, actor, callback_data.number, callback_data.value)
     return await _show_changed(callback, session, actor, language, replies, task)
 
 
@@ -196,10 +181,7 @@ def register(router: Router) -> None:
         TaskAction.PRIORITY_MENU: show_priority_menu,
         TaskAction.ASSIGNEE_MENU: show_assignee_menu,
         TaskAction.PROJECT_MENU: show_project_menu,
-        TaskAction.STATUS: change_status,
-        TaskAction.PRIORITY: change_priority,
-        TaskAction.ASSIGN: change_assignee,
-        TaskAction.PROJECT: change_project,
     }
+    handlers.update(dict.fromkeys(CHANGES, change))
     for action, handler in handlers.items():
         router.callback_query.register(handler, TaskCallback.filter(F.action == action))

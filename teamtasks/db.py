@@ -6,6 +6,7 @@ any exception. Services may flush, never commit.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,8 +16,10 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from teamtasks.config import ConfigError, Settings
 
@@ -32,13 +35,43 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = sa_create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
-    return sa_create_async_engine(
+    engine = sa_create_async_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
         connect_args={"server_settings": {"timezone": "UTC"}},
     )
+    event.listen(engine.sync_engine.pool, "checkin", _note_checkin)
+    event.listen(engine.sync_engine.pool, "checkout", _ping_after_idle)
+    return engine
+
+
+PING_AFTER_IDLE = 10.0
+"""Seconds a pooled connection may rest before it is pinged on checkout.
+
+SQLAlchemy's pool_pre_ping pings on every checkout; with asyncpg that is BEGIN, a statement and
+ROLLBACK, three round trips on top of an update's six or so. A connection used moments ago is
+alive unless the server itself went away, and then the statement fails, the pool is invalidated
+and the update is run again (see bot/middlewares/unit_of_work.py); only a connection that rested
+long enough for a firewall or the server to drop it is pinged first.
+"""
+
+
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_after_idle(
+    dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        # The pool discards this connection and checks out another (a fresh one if need be).
+        raise DisconnectionError(f"connection dropped while idle: {exc}") from exc
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

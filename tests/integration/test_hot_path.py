@@ -9,19 +9,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendMessage
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import CacheStats
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from teamtasks import db
 from teamtasks.bot.factory import create_dispatcher
 from teamtasks.config import Settings
-from teamtasks.db import SessionFactory, unit_of_work
+from teamtasks.db import SessionFactory, create_engine, unit_of_work
 from teamtasks.services import companies, users
 from tests.support.updates import message_update
 
@@ -51,8 +55,9 @@ async def test_creating_and_listing_tasks_compile_nothing_twice(
         await companies.create_company(session, user=anna, name="Acme")
 
     async def create_and_list() -> None:
-        for text in ("/new Fix the login page", "/my"):
-            assert isinstance(await dispatcher.feed_update(bot, message_update(text)), SendMessage)
+        for command in ("/new Fix the login page", "/my"):
+            reply = await dispatcher.feed_update(bot, message_update(command))
+            assert isinstance(reply, SendMessage)
 
     await create_and_list()  # the first time, each statement is compiled and cached
     compiled_again: list[str] = []
@@ -69,3 +74,54 @@ async def test_creating_and_listing_tasks_compile_nothing_twice(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert compiled_again == []
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+    assert isinstance(pid, int)
+    return pid
+
+
+async def _terminate(database_url: str, pid: int) -> None:
+    admin = await asyncpg.connect(
+        make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    )
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def one_connection_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(Settings(database_url=database_url, database_pool_size=1))
+    yield engine
+    await engine.dispose()
+
+
+async def test_a_connection_dropped_while_idle_is_replaced_before_use(
+    database_url: str, one_connection_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dropped = await _backend_pid(one_connection_engine)
+    await _terminate(database_url, dropped)
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)  # every rest counts as long
+
+    replacement = await _backend_pid(one_connection_engine)
+
+    assert replacement != dropped
+
+
+async def test_a_connection_used_moments_ago_is_not_pinged(
+    database_url: str, one_connection_engine: AsyncEngine
+) -> None:
+    """No ping round trips on the hot path: a dropped fresh connection fails its first statement
+    (the update runs again), and the pool then reconnects."""
+    dropped = await _backend_pid(one_connection_engine)
+    await _terminate(database_url, dropped)
+
+    with pytest.raises(DBAPIError) as failure:
+        await _backend_pid(one_connection_engine)
+
+    assert failure.value.connection_invalidated
+    assert await _backend_pid(one_connection_engine) != dropped

@@ -35,3 +35,26 @@ def _updates(handler: str, outcome: str) -> Counter:
 @cache
 def _update_seconds(handler: str) -> Histogram:
     return UPDATE_SECONDS.labels(handler=handler)
+
+
+WEBHOOK_EVENTS = Counter(
+    "teamtasks_payment_webhooks_total",
+    "Payment provider notifications, by provider and result (applied, duplicate, ignored, "
+    "or the HTTP status of a refusal).",
+    ["provider", "result"],
+)
+PAYMENTS = Counter(
+    "teamtasks_payments_total",
+    "Payments by provider and result: created at checkout, then succeeded or canceled.",
+    ["provider", "result"],
+)
+
+
+def observe_webhook(provider: str, result: str) -> None:
+    """Count one payment notification (`provider` must be a known name, not URL text)."""
+    WEBHOOK_EVENTS.labels(provider=provider, result=result).inc()
+
+
+def observe_payment(provider: str, result: str) -> None:
+    """Count a payment created, or a payment's settlement (succeeded, canceled)."""
+    PAYMENTS.labels(provider=provider, result=result).inc()

@@ -12,7 +12,7 @@ from teamtasks.i18n import gettext
 from teamtasks.models import TaskComment, User
 from teamtasks.models.enums import Language
 from teamtasks.services import audit
-from teamtasks.services.actors import Actor, Permission, require
+from teamtasks.services.actors import Actor, Permission, require, require_good_standing
 from teamtasks.services.notifications import excerpt, notify_task_event, task_line
 from teamtasks.services.paging import DEFAULT_LIMIT, Page, fetch_row_page
 from teamtasks.services.tasks import get_task
@@ -35,6 +35,7 @@ async def add_comment(
 ) -> TaskComment:
     """Comment on task #number (1 to 4000 characters, line breaks kept)."""
     require(actor, Permission.WORK_ON_TASKS)
+    require_good_standing(actor)
     body = clean_text(text, max_length=TEXT_MAX)
     task = await get_task(session, actor=actor, number=number)
     comment = TaskComment(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from teamtasks.models import Company, Membership, Subscription, Trial, User
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Role, SubscriptionStatus
-from teamtasks.services import audit
+from teamtasks.services import audit, limits
 from teamtasks.services.actors import Actor, Permission, actor_in, require
 from teamtasks.services.errors import InvalidInput, NotFound
 from teamtasks.services.validation import check_id, clean_line
@@ -42,12 +42,14 @@ async def create_company(
     session.add(company)
     await session.flush()
     trial_end = now + timedelta(days=TRIAL_DAYS)
+    plan = await limits.trial_plan(session)
     session.add_all(
         [
             Membership(company_id=company.id, user_id=user.id, role=Role.OWNER),
-            Trial(company_id=company.id, started_at=now, ends_at=trial_end),
+            Trial(company_id=company.id, plan_id=plan.id, started_at=now, ends_at=trial_end),
             Subscription(
                 company_id=company.id,
+                plan_id=plan.id,
                 status=SubscriptionStatus.TRIALING,
                 current_period_start=now,
                 current_period_end=trial_end,

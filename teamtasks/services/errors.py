@@ -95,3 +95,44 @@ class InviteUsedUp(InviteError):
 
 class InviteRevoked(InviteError):
     default_key = "errors.invite.revoked"
+
+
+class OutOfGoodStanding(DomainError):
+    """The company's trial or paid period is over: it reads everything, creates nothing, until
+    an owner pays (the text offers /buy)."""
+
+    default_key = "errors.billing.out_of_good_standing"
+
+
+class PlanLimitReached(LimitReached):
+    """The company's plan allows no more of this (members, projects, storage); offers /buy."""
+
+    default_key = "errors.billing.plan_limit"
+
+
+class PaymentProviderUnavailable(DomainError):
+    """The payment provider could not be reached to start a payment; try again later."""
+
+    default_key = "errors.billing.provider_unavailable"
+
+
+class PaymentRejected(DomainError):
+    """A provider's word on a payment that does not match our records: nothing is settled.
+
+    `reason` is for the log and the provider's HTTP answer; the text is for a payer (Stars).
+    """
+
+    default_key = "errors.billing.payment_rejected"
+    reason: ClassVar[str] = "payment rejected"
+
+
+class UnknownPayment(PaymentRejected):
+    reason = "unknown payment"
+
+
+class AmountMismatch(PaymentRejected):
+    reason = "amount does not match the invoice"
+
+
+class CurrencyMismatch(PaymentRejected):
+    reason = "currency does not match the invoice"

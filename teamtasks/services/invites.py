@@ -18,8 +18,8 @@ from teamtasks.db import dialect_insert
 from teamtasks.models import Company, Invite, Membership, User
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Role
-from teamtasks.services import audit
-from teamtasks.services.actors import Actor, Permission, require
+from teamtasks.services import audit, limits
+from teamtasks.services.actors import Actor, Permission, require, require_good_standing
 from teamtasks.services.errors import (
     InvalidInput,
     InviteExpired,
@@ -74,6 +74,7 @@ async def create_invite(
     """A new invite link (owners and managers; only owners invite managers and owners)."""
     role = choice(Role, role)
     _require_for_role(actor, role)
+    require_good_standing(actor)
     if not MIN_TTL <= ttl <= MAX_TTL:
         raise InvalidInput("errors.invalid.invite_ttl")
     if max_uses is not None and not 1 <= max_uses <= MAX_USES_LIMIT:
@@ -190,6 +191,7 @@ async def join_by_token(
         _check_usable(invite, now)
         raise InviteUsedUp
 
+    await limits.check_member_limit(session, company_id=company.id)
     table = Membership.__table__
     inserted = await session.execute(
         dialect_insert(session, table)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.models import Project
 from teamtasks.models.base import utcnow
-from teamtasks.services import audit
-from teamtasks.services.actors import Actor, Permission, require
+from teamtasks.services import audit, limits
+from teamtasks.services.actors import Actor, Permission, require, require_good_standing
 from teamtasks.services.errors import NotFound
 from teamtasks.services.paging import DEFAULT_LIMIT, Page, fetch_page
 from teamtasks.services.validation import check_id, clean_line
@@ -30,9 +30,11 @@ async def get_project(session: AsyncSession, *, actor: Actor, project_id: int) -
 
 
 async def create_project(session: AsyncSession, *, actor: Actor, name: str) -> Project:
-    """A new project (owners and managers)."""
+    """A new project (owners and managers), within the plan's number of open projects."""
     require(actor, Permission.MANAGE_PROJECTS)
+    require_good_standing(actor)
     clean_name = clean_line(name, max_length=NAME_MAX)
+    await limits.check_project_limit(session, company_id=actor.company_id)
     project = Project(company_id=actor.company_id, name=clean_name, created_by_id=actor.user_id)
     session.add(project)
     await session.flush()
@@ -76,10 +78,11 @@ async def archive_project(
 
 
 async def restore_project(session: AsyncSession, *, actor: Actor, project_id: int) -> Project:
-    """Bring an archived project back; restoring an active one is a no-op."""
+    """Bring an archived project back (within the plan's limit); an active one is a no-op."""
     require(actor, Permission.MANAGE_PROJECTS)
     project = await get_project(session, actor=actor, project_id=project_id)
     if project.archived_at is not None:
+        await limits.check_project_limit(session, company_id=actor.company_id)
         project.archived_at = None
         audit.record_by(session, actor, "project.restored", "project", project.id)
         await session.flush()

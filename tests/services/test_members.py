@@ -25,6 +25,7 @@ def test_the_rights_table() -> None:
         Permission.MANAGE_MEMBERS: {owner},
         Permission.MANAGE_COMPANY: {owner},
         Permission.READ_AUDIT: {owner},
+        Permission.MANAGE_BILLING: {owner},
     }
 
 

@@ -59,7 +59,9 @@ async def task(
     return row
 
 
-async def plan(session: AsyncSession, *, code: str = "team") -> Plan:
+async def plan(session: AsyncSession, *, code: str | None = None) -> Plan:
+    """A plan of its own (the migrations seed "team" and "business")."""
+    code = code or f"plan{next(_ids)}"
     row = Plan(
         code=code,
         name=code.title(),

@@ -1,0 +1,1 @@
+"""Payment providers (sandbox, YooKassa, Telegram Stars) behind one interface: see base.py."""

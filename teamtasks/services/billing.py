@@ -1,0 +1,320 @@
+"""Billing: checkout, and the settlement of payments, one path for every provider.
+
+Checkout makes an Invoice (the plan's price for one period, in the provider's currency) and asks
+the provider for a payment with an idempotency key, recording it as a Payment row. Settlement is
+one function for every provider (sandbox, YooKassa, Stars): it records the provider's event
+once, checks the provider's state of the payment against our row, marks the payment succeeded
+and the invoice paid, extends the subscription (services/subscriptions.py has the rule), writes
+the audit row and tells the owners (outbox rows, sent after commit), all in the caller's one
+transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from teamtasks.billing.base import (
+    Notification,
+    PaymentRequest,
+    PaymentState,
+    Provider,
+    ProviderUnavailableError,
+)
+from teamtasks.db import dialect_insert
+from teamtasks.i18n import gettext
+from teamtasks.models import Company, Invoice, Payment, Plan, WebhookEvent
+from teamtasks.models.base import utcnow
+from teamtasks.models.enums import InvoiceStatus, PaymentProvider, PaymentStatus
+from teamtasks.services import audit, subscriptions
+from teamtasks.services.actors import Actor, Permission, require
+from teamtasks.services.errors import (
+    AmountMismatch,
+    CurrencyMismatch,
+    PaymentProviderUnavailable,
+    UnknownPayment,
+)
+from teamtasks.services.plans import get_plan, price_of
+
+INVOICE_TTL = timedelta(days=1)
+"""How long an unpaid invoice (and its payment page) may still be paid and is offered again."""
+
+
+class Settlement(StrEnum):
+    APPLIED = "applied"
+    """The payment's new state was taken: paid (subscription extended) or canceled."""
+    DUPLICATE = "duplicate"
+    """This event, or the payment's success, was settled before: nothing changed."""
+    IGNORED = "ignored"
+    """Recorded, but nothing to do (pending; a late cancel of a paid payment; a refund)."""
+
+
+@dataclass(frozen=True)
+class Checkout:
+    invoice: Invoice
+    payment: Payment
+    plan: Plan
+    confirmation_url: str | None
+    """Where the payer confirms (the provider's page); None for Stars (a bot invoice)."""
+
+
+async def start_checkout(
+    session: AsyncSession,
+    actor: Actor,
+    plan_code: str,
+    provider: Provider,
+    *,
+    now: datetime | None = None,
+) -> Checkout:
+    """An invoice for one period of the plan and the provider's payment for it (owners).
+
+    An open invoice for the same plan and provider is offered again instead of a new one, so
+    pressing the button twice makes one payment. The provider is asked with an idempotency key
+    unique to the invoice; when it cannot be reached, nothing is kept.
+    """
+    require(actor, Permission.MANAGE_BILLING)
+    now = now or utcnow()
+    plan = await get_plan(session, code=plan_code)
+    open_one = await _open_checkout(session, actor, plan, provider.name, now)
+    if open_one is not None:
+        return open_one
+    amount, currency = price_of(plan, provider.name)
+    invoice = Invoice(
+        company_id=actor.company_id,
+        plan_id=plan.id,
+        provider=provider.name,
+        status=InvoiceStatus.OPEN,
+        amount_minor=amount,
+        currency=currency,
+        period_days=plan.period_days,
+        created_by_id=actor.user_id,
+        expires_at=now + INVOICE_TTL,
+    )
+    session.add(invoice)
+    await session.flush()
+    request = PaymentRequest(
+        amount_minor=amount,
+        currency=currency,
+        description=gettext(
+            actor.language, "billing.payment.description", plan=plan.name, days=plan.period_days
+        ),
+        idempotency_key=f"invoice-{invoice.id}-{uuid.uuid4().hex}",
+        metadata={
+            "invoice_id": str(invoice.id),
+            "company_id": str(actor.company_id),
+            "plan": plan.code,
+        },
+    )
+    try:
+        created = await provider.create_payment(request)
+    except ProviderUnavailableError as exc:
+        raise PaymentProviderUnavailable from exc
+    payment = Payment(
+        company_id=actor.company_id,
+        invoice_id=invoice.id,
+        provider=provider.name,
+        provider_payment_id=created.provider_payment_id,
+        status=PaymentStatus.PENDING,
+        amount_minor=amount,
+        currency=currency,
+        confirmation_url=created.confirmation_url,
+    )
+    session.add(payment)
+    await session.flush()
+    audit.record_by(
+        session,
+        actor,
+        "billing.checkout_started",
+        "invoice",
+        invoice.id,
+        plan=plan.code,
+        provider=provider.name,
+        amount_minor=amount,
+        currency=currency,
+    )
+    return Checkout(invoice, payment, plan, created.confirmation_url)
+
+
+async def _open_checkout(
+    session: AsyncSession, actor: Actor, plan: Plan, provider: PaymentProvider, now: datetime
+) -> Checkout | None:
+    row = (
+        await session.execute(
+            select(Invoice, Payment)
+            .join(Payment, Payment.invoice_id == Invoice.id)
+            .where(
+                Invoice.company_id == actor.company_id,
+                Invoice.plan_id == plan.id,
+                Invoice.provider == provider,
+                Invoice.status == InvoiceStatus.OPEN,
+                Invoice.expires_at > now,
+                Payment.status == PaymentStatus.PENDING,
+            )
+            .order_by(Invoice.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    invoice, payment = row
+    return Checkout(invoice, payment, plan, payment.confirmation_url)
+
+
+@dataclass(frozen=True)
+class PayPage:
+    """What the sandbox's pay page shows about a payment."""
+
+    payment: Payment
+    plan: Plan
+    company_name: str
+
+
+async def pay_page(
+    session: AsyncSession, *, provider: PaymentProvider, provider_payment_id: str
+) -> PayPage:
+    """A payment by the provider's id, for the provider's own page (the sandbox's)."""
+    row = (
+        await session.execute(
+            select(Payment, Plan, Company.name)
+            .join(Invoice, Invoice.id == Payment.invoice_id)
+            .join(Plan, Plan.id == Invoice.plan_id)
+            .join(Company, Company.id == Payment.company_id)
+            .where(
+                Payment.provider == provider,
+                Payment.provider_payment_id == provider_payment_id,
+            )
+        )
+    ).first()
+    if row is None:
+        raise UnknownPayment
+    payment, plan, company_name = row
+    return PayPage(payment, plan, company_name)
+
+
+async def settle(
+    session: AsyncSession,
+    provider_name: PaymentProvider | str,
+    notification: Notification,
+    state: PaymentState,
+    *,
+    now: datetime | None = None,
+) -> Settlement:
+    """Settle what a provider says of a payment, in the caller's transaction.
+
+    `state` is the provider's own record (signed into the notification, or fetched back).
+    The event is recorded first (provider + event key unique): a duplicate waits for the first
+    one's transaction and changes nothing. The payment row is then locked, so concurrent
+    different events of one payment settle one after another. UnknownPayment, AmountMismatch
+    or CurrencyMismatch refuse it: the caller rolls back, nothing changes.
+    """
+    now = now or utcnow()
+    provider = PaymentProvider(provider_name)
+    if state.provider_payment_id != notification.provider_payment_id:
+        raise UnknownPayment
+    if not await _record_event(session, provider, notification, now):
+        return Settlement.DUPLICATE
+    payment = await session.scalar(
+        select(Payment)
+        .where(
+            Payment.provider == provider,
+            Payment.provider_payment_id == state.provider_payment_id,
+        )
+        .with_for_update()
+    )
+    if payment is None:
+        raise UnknownPayment
+    if state.amount_minor != payment.amount_minor:
+        raise AmountMismatch
+    if state.currency != payment.currency:
+        raise CurrencyMismatch
+    if state.status is PaymentStatus.SUCCEEDED:
+        if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+            return Settlement.DUPLICATE
+        await _paid(session, payment, now)
+        return Settlement.APPLIED
+    if state.status is PaymentStatus.CANCELED and payment.status is PaymentStatus.PENDING:
+        await _canceled(session, payment, now)
+        return Settlement.APPLIED
+    return Settlement.IGNORED
+
+
+async def _record_event(
+    session: AsyncSession, provider: PaymentProvider, notification: Notification, now: datetime
+) -> bool:
+    """Whether this event is new (recorded now) rather than one settled before."""
+    table = WebhookEvent.__table__
+    inserted = await session.execute(
+        dialect_insert(session, table)
+        .values(
+            provider=provider.value,
+            event_key=notification.event_key,
+            event_type=notification.event_type[:64],
+            payload=dict(notification.payload),
+            received_at=now,
+            processed_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.provider, table.c.event_key])
+        .returning(table.c.id)
+    )
+    return inserted.first() is not None
+
+
+async def _paid(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    invoice = await session.get_one(Invoice, payment.invoice_id)
+    plan = await session.get_one(Plan, invoice.plan_id)
+    subscription = await subscriptions.extend(
+        session,
+        company_id=payment.company_id,
+        plan=plan,
+        paid=timedelta(days=invoice.period_days),
+        now=now,
+    )
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.settled_at = now
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_at = now
+    event = audit.record(
+        session,
+        company_id=payment.company_id,
+        user_id=invoice.created_by_id,
+        action="billing.paid",
+        entity_type="invoice",
+        entity_id=invoice.id,
+        plan=plan.code,
+        provider=payment.provider,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        period_end=subscription.current_period_end,
+    )
+    await session.flush()
+    await subscriptions.tell_owners(
+        session,
+        payment=payment,
+        plan=plan,
+        period_end=subscription.current_period_end,
+        event_id=event.id,
+    )
+
+
+async def _canceled(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    payment.status = PaymentStatus.CANCELED
+    payment.settled_at = now
+    await session.execute(
+        update(Invoice)
+        .where(Invoice.id == payment.invoice_id, Invoice.status == InvoiceStatus.OPEN)
+        .values(status=InvoiceStatus.CANCELED)
+    )
+    audit.record(
+        session,
+        company_id=payment.company_id,
+        user_id=None,
+        action="billing.payment_canceled",
+        entity_type="invoice",
+        entity_id=payment.invoice_id,
+        provider=payment.provider,
+    )

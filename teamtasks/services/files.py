@@ -11,9 +11,10 @@ of work then fails (its commit included), leaving the block deletes the objects 
 file's row goes in the unit of work and its object when the block ends, after the commit. What a
 crash leaves behind, `sweep` finds: objects no row points to, and rows whose object is gone.
 
-A file is checked before it is downloaded (its task, the extension against the allowlist, the
-declared size against Telegram's limit and the company's remaining quota) and while it streams
-(the real size, the content against the extension, its sha256), never held in memory whole.
+A file is checked before it is downloaded (the company's good standing, its task, the extension
+against the allowlist, the declared size against Telegram's limit and the remaining storage
+quota of the company's plan) and while it streams (the real size, the content against the
+extension, its sha256), never held in memory whole.
 """
 
 # Error names are the domain's words, as in teamtasks/services/errors.py.
@@ -37,9 +38,16 @@ from teamtasks.config import MIB
 from teamtasks.models import Company, File, Task, User
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Role
-from teamtasks.services import audit
-from teamtasks.services.actors import Actor, Permission, require
-from teamtasks.services.errors import DomainError, Forbidden, InvalidInput, LimitReached, NotFound
+from teamtasks.services import audit, limits
+from teamtasks.services.actors import Actor, Permission, require, require_good_standing
+from teamtasks.services.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    LimitReached,
+    NotFound,
+    PlanLimitReached,
+)
 from teamtasks.services.paging import DEFAULT_LIMIT, Page, fetch_row_page
 from teamtasks.services.tasks import get_task, task_not_found
 from teamtasks.services.users import display_name
@@ -50,8 +58,6 @@ from teamtasks.storage.staging import StagedObjects, delete_quietly
 
 log = structlog.stdlib.get_logger("teamtasks.files")
 
-DEFAULT_STORAGE_QUOTA = 1024 * MIB
-"""Storage per company until plans set it (the billing issue replaces `storage_quota`)."""
 SWEEP_GRACE = timedelta(hours=6)
 """Objects younger than this are never swept: their upload may still be about to commit."""
 KEY_RE = re.compile(r"^company_(\d+)/task_(\d+)/[0-9a-f]{32}\.[a-z0-9]{1,10}$")
@@ -73,8 +79,14 @@ class FileEmpty(InvalidInput):
     default_key = "errors.files.empty"
 
 
-class QuotaFull(LimitReached):
+class QuotaFull(PlanLimitReached):
     default_key = "errors.files.quota_full"
+
+
+class DownloadFailed(DomainError):
+    """The file could not be fetched from Telegram: nothing was recorded, send it again."""
+
+    default_key = "errors.files.download_failed"
 
 
 class StorageUnavailable(DomainError):
@@ -146,15 +158,10 @@ class SweepReport:
         return lines
 
 
-async def storage_quota(session: AsyncSession, *, company_id: int) -> int:
-    """The company's storage quota in bytes: the default until the billing issue sets plans."""
-    return DEFAULT_STORAGE_QUOTA
-
-
 async def storage_used(session: AsyncSession, *, actor: Actor) -> StorageUsage:
     """Bytes the actor's company stores, and its quota."""
     used = await _used_bytes(session, actor.company_id)
-    quota = await storage_quota(session, company_id=actor.company_id)
+    quota = await limits.storage_quota(session, company_id=actor.company_id)
     return StorageUsage(used_bytes=used, quota_bytes=quota)
 
 
@@ -167,9 +174,11 @@ async def check_upload(
     size: int | None,
     max_bytes: int,
 ) -> UploadCheck:
-    """Everything that can be refused before downloading: the task #number, the extension,
-    the declared size against `max_bytes` (the Bot API's limit) and the remaining quota."""
+    """Everything that can be refused before downloading: the company's standing, the task
+    #number, the extension, the declared size against `max_bytes` (the Bot API's limit) and
+    the remaining quota of the company's plan."""
     require(actor, Permission.WORK_ON_TASKS)
+    require_good_standing(actor)
     check_id(number, task_not_found(number), maximum=MAX_INT4)
     row = (
         await session.execute(
@@ -186,7 +195,7 @@ async def check_upload(
     kind = kind_of(extension.lower()) if dot and stem else None
     if kind is None:
         raise FileTypeNotAllowed()
-    quota = await storage_quota(session, company_id=actor.company_id)
+    quota = await limits.storage_quota(session, company_id=actor.company_id)
     if size is not None:
         if size > max_bytes:
             raise FileTooBig(max=max_bytes // MIB)
@@ -379,14 +388,21 @@ async def download_link(
     return DownloadLink(url=url, expires_at=utcnow() + expires_in, file=file)
 
 
-async def delete_file(
-    session: AsyncSession, *, staged: StagedObjects, actor: Actor, file_id: int
-) -> None:
-    """Delete a file (its uploader, managers and owners); the object goes after the commit."""
+async def get_deletable_file(session: AsyncSession, *, actor: Actor, file_id: int) -> File:
+    """A file the actor may delete: one they attached, or any of the company's for managers
+    and owners (asked before a deletion is confirmed, and again when it is done)."""
     require(actor, Permission.WORK_ON_TASKS)
     file = await get_file(session, actor=actor, file_id=file_id)
     if file.uploaded_by_id != actor.user_id and actor.role not in (Role.OWNER, Role.MANAGER):
         raise Forbidden("errors.forbidden.files.delete")
+    return file
+
+
+async def delete_file(
+    session: AsyncSession, *, staged: StagedObjects, actor: Actor, file_id: int
+) -> None:
+    """Delete a file (its uploader, managers and owners); the object goes after the commit."""
+    file = await get_deletable_file(session, actor=actor, file_id=file_id)
     number = await session.scalar(select(Task.number).where(Task.id == file.task_id))
     await session.execute(
         update(Company)

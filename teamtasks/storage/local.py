@@ -129,7 +129,7 @@ class LocalStorage:
     def verify(self, *, key: str, expires: int, filename: str, sig: str, now: datetime) -> bool:
         """Whether a link's signature is ours and it has not expired at `now`."""
         expected = self.sign(key, expires, filename)
-        return hmac.compare_digest(expected, sig) and now.timestamp() <= expires
+        return hmac.compare_digest(expected.encode(), sig.encode()) and now.timestamp() <= expires
 
     async def scan(self, *, prefix: str) -> AsyncIterator[ObjectInfo]:
         async for info in self._walk("", prefix):

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from teamtasks.config import Settings
 from teamtasks.db import SessionFactory
+from teamtasks.storage import ObjectStorage
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,4 @@ class AppState:
     engine: AsyncEngine
     session_factory: SessionFactory
     telegram: TelegramWebhook | None
+    files_store: ObjectStorage

@@ -39,6 +39,28 @@ def test_check_config_describes_a_valid_setup(tmp_path: Path) -> None:
     assert TOKEN not in result.stdout + result.stderr
 
 
+def test_check_config_shows_the_payment_settings_and_hides_their_secrets(tmp_path: Path) -> None:
+    yookassa_key, sandbox_key = "live_yookassa-key-0123456789", "s" * 40
+    result = run(
+        tmp_path,
+        "check-config",
+        PAYMENT_PROVIDERS="sandbox,yookassa",
+        YOOKASSA_SHOP_ID="123456",
+        YOOKASSA_SECRET_KEY=yookassa_key,
+        YOOKASSA_API_URL="https://yookassa.test/v3/",
+        SANDBOX_SECRET=sandbox_key,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "PAYMENT_PROVIDERS=sandbox,yookassa (/buy offers: sandbox, yookassa)" in lines
+    assert "YOOKASSA_SHOP_ID=123456" in lines
+    assert "YOOKASSA_SECRET_KEY=set" in lines
+    assert "YOOKASSA_API_URL=https://yookassa.test/v3" in lines
+    assert "SANDBOX_SECRET=set" in lines
+    assert yookassa_key not in result.stdout + result.stderr
+    assert sandbox_key not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,14 +20,18 @@ TOKEN = "42:WEB-test-token-value-abcdefghijklmnop"
 SECRET = "webhook-secret_123"
 
 
-def _settings(database_url: str, **overrides: object) -> Settings:
-    return Settings(database_url=database_url, **overrides)  # type: ignore[arg-type]
+def _settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    """The web's settings, its local file store under the test's own directory."""
+    return Settings(database_url=database_url, data_dir=data_dir, **overrides)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-async def web(database_url: str, committing_factory: SessionFactory) -> AsyncIterator[str]:
+async def web(
+    database_url: str, committing_factory: SessionFactory, tmp_path: Path
+) -> AsyncIterator[str]:
     settings = _settings(
         database_url,
+        tmp_path,
         bot_token=TOKEN,
         webhook_secret=SECRET,
         telegram_api_url="http://127.0.0.1:9",
@@ -40,14 +45,14 @@ async def test_health_and_metrics(web: str) -> None:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         ready = await client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
+        assert ready.json() == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
         metrics = await client.get("/metrics")
         assert metrics.headers["content-type"].startswith("text/plain")
         assert "teamtasks_updates_total" in metrics.text
 
 
-async def test_readiness_names_the_part_that_fails(database_url: str) -> None:
-    settings = _settings(database_url, redis_url="redis://127.0.0.1:1/0")
+async def test_readiness_names_the_part_that_fails(database_url: str, tmp_path: Path) -> None:
+    settings = _settings(database_url, tmp_path, redis_url="redis://127.0.0.1:1/0")
     async with serve(create_app(settings)) as base_url, httpx.AsyncClient() as client:
         ready = await client.get(base_url + "/readyz")
     assert ready.status_code == 503
@@ -100,7 +105,8 @@ async def test_webhook_commits_the_update_before_it_answers(
     assert processed is not None
 
 
-async def test_webhook_is_off_without_a_bot_token(database_url: str) -> None:
-    async with serve(create_app(_settings(database_url))) as base_url, httpx.AsyncClient() as c:
+async def test_webhook_is_off_without_a_bot_token(database_url: str, tmp_path: Path) -> None:
+    settings = _settings(database_url, tmp_path)
+    async with serve(create_app(settings)) as base_url, httpx.AsyncClient() as c:
         response = await c.post(base_url + "/telegram/webhook", json={"update_id": 1})
     assert response.status_code == 503

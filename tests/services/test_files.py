@@ -24,14 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.config import MIB, TELEGRAM_DOWNLOAD_LIMIT
 from teamtasks.db import SessionFactory, unit_of_work
-from teamtasks.models import AuditLog, Company, File
+from teamtasks.models import AuditLog, Company, File, Plan, Subscription
 from teamtasks.models.base import utcnow
-from teamtasks.models.enums import Language
-from teamtasks.services import files
+from teamtasks.models.enums import Language, SubscriptionStatus
+from teamtasks.services import files, plans
 from teamtasks.services.actors import Actor
-from teamtasks.services.errors import DomainError, Forbidden, NotFound
+from teamtasks.services.errors import DomainError, Forbidden, NotFound, OutOfGoodStanding
 from teamtasks.services.files import (
-    DEFAULT_STORAGE_QUOTA,
     ContentMismatch,
     FileEmpty,
     FileTooBig,
@@ -42,7 +41,7 @@ from teamtasks.services.files import (
 from teamtasks.storage import ObjectStorage, content_disposition, staged_objects
 from teamtasks.storage.local import LocalStorage
 from teamtasks.storage.s3 import PART_SIZE, SINGLE_PUT_MAX, S3Storage, s3_client
-from tests.services.helpers import Team, build_team
+from tests.services.helpers import Team, actor_of, build_team
 from tests.storage import fixtures
 from tests.storage.fixtures import LocalWeb
 from tests.storage.servers import (
@@ -142,6 +141,11 @@ async def used_bytes(session: AsyncSession, company_id: int) -> int:
     )
 
 
+async def trial_quota(session: AsyncSession) -> int:
+    """The storage quota of a trial: the Team plan's."""
+    return (await plans.get_plan(session, code="team")).max_storage_bytes
+
+
 async def test_a_file_is_stored_then_recorded(
     session: AsyncSession, storage: ObjectStorage, acme: Team
 ) -> None:
@@ -164,7 +168,7 @@ async def test_a_file_is_stored_then_recorded(
     assert head.size == len(PDF)
     assert await used_bytes(session, acme.company.id) == len(PDF)
     usage = await files.storage_used(session, actor=actor)
-    assert (usage.used_bytes, usage.quota_bytes) == (len(PDF), DEFAULT_STORAGE_QUOTA)
+    assert (usage.used_bytes, usage.quota_bytes) == (len(PDF), await trial_quota(session))
     log = await session.scalar(select(AuditLog).where(AuditLog.action == "file.attached"))
     assert log is not None
     assert (log.entity_id, log.details["number"], log.details["size"]) == (
@@ -293,7 +297,8 @@ async def test_a_bad_file_is_refused_before_it_is_downloaded(
     error: type[DomainError],
     key: str,
 ) -> None:
-    await session.execute(update(Company).values(storage_used_bytes=DEFAULT_STORAGE_QUOTA - 100))
+    quota = await trial_quota(session)
+    await session.execute(update(Company).values(storage_used_bytes=quota - 100))
     download = Untouched()
     async with staged_objects(storage) as staged:
         with pytest.raises(error) as refused:
@@ -362,10 +367,8 @@ async def test_a_file_bigger_than_announced_is_stopped_while_it_streams(
 async def test_the_quota_is_enforced_while_streaming_and_at_the_end(
     session: AsyncSession, storage: ObjectStorage, acme: Team
 ) -> None:
-    company = acme.company.id
-    await session.execute(
-        update(Company).values(storage_used_bytes=DEFAULT_STORAGE_QUOTA - len(PDF) + 1)
-    )
+    company, quota = acme.company.id, await trial_quota(session)
+    await session.execute(update(Company).values(storage_used_bytes=quota - len(PDF) + 1))
     with pytest.raises(QuotaFull):
         async with staged_objects(storage) as staged:
             await files.attach_file(
@@ -384,9 +387,7 @@ async def test_the_quota_is_enforced_while_streaming_and_at_the_end(
         yield PDF
         # Another upload of the company commits while this one streams.
         await session.execute(
-            update(Company)
-            .where(Company.id == company)
-            .values(storage_used_bytes=DEFAULT_STORAGE_QUOTA - 10)
+            update(Company).where(Company.id == company).values(storage_used_bytes=quota - 10)
         )
 
     with pytest.raises(QuotaFull):
@@ -403,7 +404,62 @@ async def test_the_quota_is_enforced_while_streaming_and_at_the_end(
             )
     assert await stored_keys(storage) == []
     assert await file_count(session) == 0
-    assert await used_bytes(session, company) == DEFAULT_STORAGE_QUOTA - 10
+    assert await used_bytes(session, company) == quota - 10
+
+
+async def test_the_quota_is_the_plans_and_a_full_one_offers_a_bigger_plan(
+    session: AsyncSession, storage: ObjectStorage, acme: Team
+) -> None:
+    await session.execute(update(Plan).where(Plan.code == "team").values(max_storage_bytes=MIB))
+    await session.execute(update(Company).values(storage_used_bytes=MIB - 2 * len(PDF)))
+    await attach(session, storage, acme.member_actor, acme.task.number, name="first.pdf")
+    await attach(session, storage, acme.member_actor, acme.task.number, name="second.pdf")
+
+    with pytest.raises(QuotaFull) as refused:
+        await attach(session, storage, acme.member_actor, acme.task.number, name="third.pdf")
+
+    assert refused.value.params == {"max": 1}
+    assert "/buy" in refused.value.text(Language.EN)
+    assert "/buy" in refused.value.text(Language.RU)
+    assert len(await stored_keys(storage)) == await file_count(session) == 2
+    assert await used_bytes(session, acme.company.id) == MIB
+
+
+async def test_a_company_out_of_good_standing_attaches_nothing(
+    session: AsyncSession, storage: ObjectStorage, acme: Team
+) -> None:
+    ended = utcnow() - timedelta(days=1)
+    await session.execute(
+        update(Subscription)
+        .where(Subscription.company_id == acme.company.id)
+        .values(
+            status=SubscriptionStatus.TRIALING,
+            current_period_start=ended - timedelta(days=14),
+            current_period_end=ended,
+        )
+    )
+    member = await actor_of(session, acme.member, acme.company)
+    download = Untouched()
+
+    async with staged_objects(storage) as staged:
+        with pytest.raises(OutOfGoodStanding) as refused:
+            await files.attach_file(
+                session,
+                staged=staged,
+                actor=member,
+                number=acme.task.number,
+                file_name="report.pdf",
+                size=len(PDF),
+                chunks=download,
+                max_bytes=TELEGRAM_DOWNLOAD_LIMIT,
+            )
+
+    assert "/buy" in refused.value.text(Language.EN)
+    assert "/buy" in refused.value.text(Language.RU)
+    assert not download.started
+    assert await stored_keys(storage) == []
+    assert await file_count(session) == 0
+    assert await used_bytes(session, acme.company.id) == 0
 
 
 async def test_an_unreachable_store_records_nothing(session: AsyncSession, acme: Team) -> None:

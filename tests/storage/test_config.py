@@ -31,6 +31,8 @@ NAMES = (
     "S3_SSE",
     "FILE_LINK_SECRET",
 )
+PAYMENT_NAMES = ("PAYMENT_PROVIDERS", "YOOKASSA_SHOP_ID", "YOOKASSA_SECRET_KEY", "SANDBOX_SECRET")
+"""Not storage settings, but production needs them set: cleaned from the environment too."""
 SECRET = "a-file-link-secret-of-at-least-32-characters"
 
 
@@ -38,7 +40,7 @@ SECRET = "a-file-link-secret-of-at-least-32-characters"
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No developer's .env or exported setting leaks into these tests."""
     monkeypatch.chdir(tmp_path)
-    for name in NAMES:
+    for name in (*NAMES, *PAYMENT_NAMES):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -118,6 +120,10 @@ def test_a_bad_storage_setting_is_named_in_one_line(
 def test_production_with_local_files_needs_a_link_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("DATABASE_URL", "postgresql://app@db/teamtasks")
+    # Real payments, as production needs: YooKassa with its credentials, and Stars.
+    monkeypatch.setenv("PAYMENT_PROVIDERS", "yookassa,stars")
+    monkeypatch.setenv("YOOKASSA_SHOP_ID", "123456")
+    monkeypatch.setenv("YOOKASSA_SECRET_KEY", "live_secret-key")
     with pytest.raises(ConfigError, match="FILE_LINK_SECRET must be set in production"):
         load_settings()
     monkeypatch.setenv("FILE_LINK_SECRET", SECRET)

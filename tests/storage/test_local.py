@@ -21,6 +21,7 @@ from teamtasks.storage import StorageUnavailableError, content_disposition, open
 from teamtasks.storage.local import LocalStorage
 from teamtasks.web.app import create_app
 from tests.storage.fixtures import LINK_SECRET, LocalWeb
+from tests.storage.servers import S3Server, new_bucket
 from tests.support.web import serve
 
 KEY = "company_1/task_2/0123456789abcdef0123456789abcdef.pdf"
@@ -189,15 +190,11 @@ async def test_a_valid_link_to_a_deleted_file_is_not_found(local_web: LocalWeb) 
 
 
 async def test_no_local_files_are_served_when_s3_is_configured(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, moto: S3Server
 ) -> None:
-    settings = Settings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        storage_url="s3://teamtasks-files",
-        s3_access_key_id="key",
-        s3_secret_access_key="secret",
-    )
+    settings = moto.settings(new_bucket(), database_url=database_url, data_dir=tmp_path)
+    (tmp_path / "files" / KEY).parent.mkdir(parents=True)
+    (tmp_path / "files" / KEY).write_bytes(BODY)
     async with serve(create_app(settings)) as base_url, httpx.AsyncClient() as client:
         answer = await client.get(f"{base_url}/files/{KEY}?expires=1&filename=a.pdf&sig=00")
     assert answer.status_code == 404
@@ -215,3 +212,17 @@ async def test_without_a_configured_secret_one_is_kept_for_every_process(tmp_pat
     secret_file = tmp_path / "file-link.secret"
     assert len(secret_file.read_bytes()) >= 32
     assert os.stat(secret_file).st_mode & 0o077 == 0
+
+
+async def test_readiness_names_the_store_when_it_cannot_be_written(local_web: LocalWeb) -> None:
+    async with httpx.AsyncClient(base_url=local_web.base_url) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["storage"] == "ok"
+        (local_web.storage.root / ".incoming").rmdir()
+        unready = await client.get("/readyz")
+    assert unready.status_code == 503
+    assert unready.json()["checks"] == {
+        "database": "ok",
+        "storage": "failed: StorageUnavailableError",
+    }

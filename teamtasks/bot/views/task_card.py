@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from teamtasks.bot.callbacks.files import FileAction, FileCallback
 from teamtasks.bot.callbacks.work import CommentsCallback, TaskAction, TaskCallback
 from teamtasks.bot.views.work import (
     NAME_UNITS,
@@ -79,7 +80,7 @@ def card_screen(
         lines += [
             comment_text(entry, actor, language, CARD_COMMENT_UNITS) for entry in comments.items
         ]
-    return Screen("\n".join(lines), card_keyboard(task, language))
+    return Screen("\n".join(lines), card_keyboard(task, language, files=card.file_count))
 
 
 def comment_text(entry: CommentEntry, actor: Actor, language: Language, units: int) -> str:
@@ -105,8 +106,9 @@ def _to(task: Task, action: TaskAction, value: str = "") -> TaskCallback:
     return TaskCallback(number=task.number, action=action, value=value)
 
 
-def card_keyboard(task: Task, language: Language) -> InlineKeyboardMarkup:
-    """The card's buttons; a canceled task offers only its status and its comments."""
+def card_keyboard(task: Task, language: Language, *, files: int) -> InlineKeyboardMarkup:
+    """The card's buttons, Files with the number of the task's files; a canceled task offers
+    only its status and its comments."""
     comments = button(t(language, "work.button.comments"), CommentsCallback(number=task.number))
     status = button(t(language, "work.button.status"), _to(task, TaskAction.STATUS_MENU))
     comment = button(t(language, "work.button.comment"), _to(task, TaskAction.COMMENT))
@@ -127,8 +129,20 @@ def card_keyboard(task: Task, language: Language) -> InlineKeyboardMarkup:
                 button(t(language, "work.button.description"), _to(task, TaskAction.DESCRIPTION)),
             ],
             [comment, comments],
+            [
+                button(
+                    _files_label(files, language),
+                    FileCallback(action=FileAction.LIST, number=task.number),
+                )
+            ],
         ]
     )
+
+
+def _files_label(files: int, language: Language) -> str:
+    if files == 0:
+        return t(language, "files.button.files")
+    return t(language, "files.button.files_count", count=files)
 
 
 def _back(task: Task, language: Language) -> list[InlineKeyboardButton]:

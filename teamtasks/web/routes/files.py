@@ -8,13 +8,11 @@ S3 configured there is no local store and every path here is 404.
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
-from teamtasks.config import Settings
 from teamtasks.models.base import utcnow
 from teamtasks.storage.base import content_disposition
 from teamtasks.storage.content import kind_of
@@ -32,8 +30,8 @@ async def download(
     filename: Annotated[str | None, Query(max_length=255)] = None,
     sig: Annotated[str | None, Query(max_length=64)] = None,
 ) -> FileResponse:
-    store = _local_store(state.settings)
-    if store is None:
+    store = state.files_store
+    if not isinstance(store, LocalStorage):
         raise HTTPException(404, "files are not served here")
     if expires is None or filename is None or sig is None:
         raise HTTPException(403, "not a download link")
@@ -55,8 +53,3 @@ async def download(
             "Cache-Control": "private, no-store",
         },
     )
-
-
-@lru_cache(maxsize=4)
-def _local_store(settings: Settings) -> LocalStorage | None:
-    return None if settings.s3_bucket else LocalStorage.from_settings(settings)

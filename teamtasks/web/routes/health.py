@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+from teamtasks.storage import StorageUnavailableError
 from teamtasks.web.deps import StateDep
 
 router = APIRouter(tags=["health"])
+STORAGE_PROBE_TIMEOUT = 3.0
 
 
 @router.get("/healthz")
@@ -38,6 +42,13 @@ async def readyz(state: StateDep) -> JSONResponse:
             checks["redis"] = f"failed: {type(exc).__name__}"
         finally:
             await redis.aclose()
+    try:
+        # The store's client retries: a probe is answered in time, whatever it waits for.
+        async with asyncio.timeout(STORAGE_PROBE_TIMEOUT):
+            await state.files_store.ready()
+        checks["storage"] = "ok"
+    except (StorageUnavailableError, TimeoutError) as exc:
+        checks["storage"] = f"failed: {type(exc.__cause__ or exc).__name__}"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},
@@ -45,7 +56,9 @@ async def readyz(state: StateDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics", responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text"}}
+)
 async def metrics() -> Response:
     """Prometheus text format."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -32,6 +32,17 @@ async def test_status_and_assignee_change_on_the_card_and_tell_the_assignee(
     any_bot: RunningBot, crew: Crew, committing_factory: SessionFactory
 ) -> None:
     card = await say(crew.anna, "/new Fix the login page")
+    assert card.buttons == [
+        "Status",
+        "Priority",
+        "Assignee",
+        "Due date",
+        "Project",
+        "Description",
+        "Comment",
+        "Comments",
+        "📎 Files",
+    ]
 
     _, card = await press(crew.anna, card, "Assignee")
     assert card.buttons == ["Anna @anna", "Bob @bob", "« Back"]

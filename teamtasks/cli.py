@@ -26,6 +26,18 @@ def _web(settings: Settings) -> None:
     asyncio.run(run_web(settings))
 
 
+def _worker(settings: Settings) -> None:
+    from teamtasks.worker.process import run_worker
+
+    asyncio.run(run_worker(settings))
+
+
+def _scheduler(settings: Settings) -> None:
+    from teamtasks.worker.process import run_scheduler
+
+    asyncio.run(run_scheduler(settings))
+
+
 def _demo(settings: Settings) -> None:
     from teamtasks.demo import run_demo
 
@@ -72,6 +84,8 @@ def _sweep_files(settings: Settings) -> None:
 COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
     "bot": (_bot, "run the Telegram bot in polling mode, with /healthz on HEALTH_PORT"),
     "web": (_web, "run the web service: health, metrics, webhooks (on WEB_HOST:WEB_PORT)"),
+    "worker": (_worker, "run jobs from Redis: notifications, billing, reminders, maintenance"),
+    "scheduler": (_scheduler, "kick the scheduled jobs (cron from SCHEDULE_*) into Redis"),
     "demo": (_demo, "run everything in one process on embedded defaults, with a local Telegram"),
     "migrate": (_migrate, "upgrade the database to the latest migration"),
     "check-config": (_check_config, "validate the settings and reach each configured service"),

@@ -21,6 +21,7 @@ from teamtasks.bot.runtime import settle
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, probe
 from teamtasks.web.server import uvicorn_server
+from teamtasks.worker.process import open_job_broker
 
 log = structlog.stdlib.get_logger("teamtasks.demo")
 
@@ -35,7 +36,12 @@ async def run_demo(settings: Settings) -> None:
         engine = create_engine(settings)
         stack.push_async_callback(engine.dispose)
         await probe(engine)
-        dispatcher = create_dispatcher(settings, create_session_factory(engine))
+        session_factory = create_session_factory(engine)
+        dispatcher = create_dispatcher(settings, session_factory)
+        # The worker and the scheduler, in this process (the in-memory broker).
+        await stack.enter_async_context(
+            open_job_broker(settings, session_factory, schedule=True, bot=bot)
+        )
         web = uvicorn_server(settings, host=settings.web_host, port=settings.web_port)
         settle()
 

@@ -1,86 +1,60 @@
-"""Delivering the notifications an update wrote, once its work committed.
+"""Telling the worker that committed notifications are waiting, so they go out at once.
 
-The worker takes this over in a later issue (with Telegram's rate limits); until then the bot
-sends what each update wrote right after its commit, and anything that could not go now stays
-pending with its reason.
+The worker delivers them (teamtasks/worker/delivery.py), within Telegram's limits; this process
+only kicks its delivery job with their ids after the commit that wrote them. A kick that is
+lost (Redis down, a crash) loses nothing: the scheduled sweep delivers every pending row. The
+kicks go to the process's job broker, connected at start-up by
+`teamtasks.worker.process.open_job_broker`; with none connected, only the sweep delivers.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass, field
 
 import structlog
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-)
-from aiogram.types import InlineKeyboardMarkup
+from taskiq import AsyncBroker
+from taskiq.kicker import AsyncKicker
 
-from teamtasks.db import SessionFactory, unit_of_work
-from teamtasks.services import outbox
+from teamtasks.worker.broker import DELIVER
 
 log = structlog.stdlib.get_logger("teamtasks.outbox")
 
 
-_in_flight: set[asyncio.Task[None]] = set()
+@dataclass
+class _Kicks:
+    broker: AsyncBroker | None = None
+    in_flight: set[asyncio.Task[None]] = field(default_factory=set)
 
 
-def deliver_soon(bot: Bot, factory: SessionFactory, ids: Sequence[int]) -> None:
-    """Deliver in the background, so the person who acted gets their own answer first."""
-    if not ids:
+_kicks = _Kicks()
+
+
+def connect(broker: AsyncBroker | None) -> None:
+    """Kick the delivery job through this broker from now on (None: stop kicking)."""
+    _kicks.broker = broker
+
+
+def kick(ids: Sequence[int]) -> None:
+    """Kick delivery of these notifications in the background (the actor's reply goes first)."""
+    broker = _kicks.broker
+    if not ids or broker is None:
         return
-    task = asyncio.create_task(deliver(bot, factory, ids))
-    _in_flight.add(task)
-    task.add_done_callback(_in_flight.discard)
+    task = asyncio.create_task(_kick(broker, list(ids)))
+    _kicks.in_flight.add(task)
+    task.add_done_callback(_kicks.in_flight.discard)
 
 
 async def drain() -> None:
-    """Wait for the deliveries in progress (at shutdown, so none is cut off mid-way)."""
-    while _in_flight:
-        await asyncio.gather(*_in_flight, return_exceptions=True)
+    """Wait for the kicks in progress (with the in-memory broker: the deliveries themselves)."""
+    while _kicks.in_flight:
+        await asyncio.gather(*_kicks.in_flight, return_exceptions=True)
 
 
-async def deliver(bot: Bot, factory: SessionFactory, ids: Sequence[int]) -> None:
-    """Send these notifications now; never raises (what fails stays for a later attempt)."""
-    if not ids:
-        return
+async def _kick(broker: AsyncBroker, ids: list[int]) -> None:
     try:
-        async with unit_of_work(factory) as session:
-            deliveries = await outbox.lease(session, ids=ids)
-        for delivery in deliveries:
-            markup = (
-                InlineKeyboardMarkup.model_validate(delivery.reply_markup)
-                if delivery.reply_markup
-                else None
-            )
-            try:
-                await bot.send_message(delivery.chat_id, delivery.text, reply_markup=markup)
-            except TelegramForbiddenError as exc:
-                async with unit_of_work(factory) as session:
-                    await outbox.mark_unreachable(
-                        session, notification_id=delivery.id, error=str(exc)
-                    )
-                continue
-            except TelegramRetryAfter as exc:
-                await _retry(factory, delivery.id, str(exc), timedelta(seconds=exc.retry_after))
-                continue
-            except (TelegramNetworkError, TelegramAPIError) as exc:
-                await _retry(factory, delivery.id, str(exc), timedelta(seconds=30))
-                continue
-            async with unit_of_work(factory) as session:
-                await outbox.mark_sent(session, notification_id=delivery.id)
+        kicker: AsyncKicker[[list[int]], None] = AsyncKicker(DELIVER, broker, {})
+        await kicker.kiq(ids)
     except Exception:
-        log.exception("notification_delivery_failed", notification_ids=list(ids))
-
-
-async def _retry(
-    factory: SessionFactory, notification_id: int, error: str, after: timedelta
-) -> None:
-    log.warning("notification_deferred", notification_id=notification_id, error=error)
-    async with unit_of_work(factory) as session:
-        await outbox.mark_retry(session, notification_id=notification_id, error=error, after=after)
+        log.exception("delivery_not_kicked", notification_ids=ids)

@@ -26,5 +26,7 @@ class User(Base):
     )
     is_reachable: Mapped[bool] = mapped_column(default=True, server_default=true())
     unreachable_since: Mapped[datetime | None]
+    morning_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """Whether the worker sends the 09:00 digest of today's and overdue tasks (`/digest`)."""
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.i18n import gettext
 from teamtasks.models import AuditLog, Membership, Notification, Task, User
-from teamtasks.models.enums import Language
+from teamtasks.models.enums import Language, NotificationStatus
 from teamtasks.services.actors import Actor
 from teamtasks.services.users import language_of
 
@@ -62,6 +62,10 @@ async def notify_task_event(
             kind=event.action,
             dedupe_key=f"{event.action}:{event.id}:{recipient.id}",
             text=fit(render(recipient, language_of(recipient))),
+            # Kept, not sent, for a person who blocked the bot (the delivery job marks them).
+            status=NotificationStatus.PENDING
+            if recipient.is_reachable
+            else NotificationStatus.SKIPPED,
         )
         for recipient in recipients
     ]

@@ -1,4 +1,6 @@
-"""Notifications written by an update reach their recipients after commit, once each."""
+"""Notifications written by an update reach their recipients after commit, once each: the bot
+kicks the worker's delivery job (here the worker beside it, in this process), and the scheduled
+sweep delivers whatever a lost kick left behind."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from aiogram.methods import SendMessage
 from aiogram.types import Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from taskiq import AsyncBroker
+from taskiq.kicker import AsyncKicker
 
 from teamtasks.bot import outbox
 from teamtasks.db import SessionFactory
 from teamtasks.models import Company, Notification, User
 from teamtasks.models.enums import NotificationStatus
+from teamtasks.worker.broker import DELIVER_DUE
 from tests.e2e.conftest import RunningBot, reply_text
 from tests.support.routing import include_test_router
 from tgemulator.client import Person
@@ -112,3 +117,28 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_skipped(
     assert row.status is NotificationStatus.FAILED
     assert "blocked" in (row.last_error or "")
     assert user.is_reachable is False
+
+
+async def test_a_lost_kick_loses_nothing_the_scheduled_sweep_delivers(
+    polling_bot: RunningBot,
+    worker: AsyncBroker,
+    people: People,
+    committing_factory: SessionFactory,
+) -> None:
+    include_test_router(polling_bot.dispatcher, notifying_router())
+    anna, boris = await people("Anna"), await people("Boris")
+    await boris.send("/start")
+    greeting = await boris.wait_reply()
+    outbox.connect(None)  # the kick is lost (Redis was down, say): the bot sends nothing itself
+
+    await anna.send(f"/tell {boris.id} still on its way")
+    assert await reply_text(anna) == "told"
+    await outbox.drain()
+    assert await statuses(committing_factory) == [("still on its way", NotificationStatus.PENDING)]
+    assert [m.message_id for m in await boris.messages() if m.from_bot] == [greeting.message_id]
+
+    sweep: AsyncKicker[[], None] = AsyncKicker(DELIVER_DUE, worker, {})
+    await sweep.kiq()  # the scheduler's next tick
+
+    assert await reply_text(boris) == "still on its way"
+    assert await statuses(committing_factory) == [("still on its way", NotificationStatus.SENT)]

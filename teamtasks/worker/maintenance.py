@@ -1,0 +1,98 @@
+"""Maintenance jobs: the orphan-file sweep, and pending payments reconciled with their provider.
+
+A webhook can be lost (the provider gave up, our endpoint was down): a payment still pending a
+while after it was created is fetched back from its provider and, if the provider has decided
+it, settled exactly as the webhook would have (teamtasks/services/billing.settle, which records
+the event once, so a webhook arriving later changes nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import select
+
+from teamtasks.billing.base import Notification, ProviderUnavailableError
+from teamtasks.billing.registry import UnknownProviderError, create_registry
+from teamtasks.db import unit_of_work
+from teamtasks.models import Payment
+from teamtasks.models.enums import PaymentStatus
+from teamtasks.services import billing, files
+from teamtasks.services.errors import PaymentRejected
+from teamtasks.storage import open_storage
+from teamtasks.worker.context import WorkerContext
+
+log = structlog.stdlib.get_logger("teamtasks.worker")
+
+RECONCILE_AFTER = timedelta(minutes=5)
+"""A payment younger than this is left to its webhook."""
+RECONCILE_BATCH = 100
+
+
+@dataclass
+class SweepReport:
+    removed: int
+    missing: int
+    young: int
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    settled: int = 0
+    unavailable: int = 0
+    refused: int = 0
+
+
+async def sweep_files(ctx: WorkerContext) -> SweepReport:
+    async with open_storage(ctx.settings) as storage, unit_of_work(ctx.factory) as session:
+        report = await files.sweep(session, storage=storage, now=ctx.clock())
+    for item in report.missing:
+        log.warning("file_object_missing", file_id=item.file_id, company_id=item.company_id)
+    return SweepReport(len(report.removed), len(report.missing), report.young)
+
+
+async def reconcile_payments(ctx: WorkerContext) -> ReconcileReport:
+    now = ctx.clock()
+    registry = create_registry(ctx.settings)
+    report = ReconcileReport()
+    async with ctx.factory() as session:
+        pending = (
+            await session.execute(
+                select(Payment.provider, Payment.provider_payment_id)
+                .where(
+                    Payment.status == PaymentStatus.PENDING,
+                    Payment.created_at <= now - RECONCILE_AFTER,
+                )
+                .order_by(Payment.created_at)
+                .limit(RECONCILE_BATCH)
+            )
+        ).all()
+    for provider_name, payment_id in pending:
+        report.checked += 1
+        try:
+            state = await registry.get(provider_name).fetch_payment(payment_id)
+        except (UnknownProviderError, ProviderUnavailableError) as exc:
+            report.unavailable += 1
+            log.info("payment_not_reconciled", provider=provider_name, error=str(exc))
+            continue
+        if state.status is PaymentStatus.PENDING:
+            continue
+        notification = Notification(
+            event_key=f"reconcile:{payment_id}:{state.status.value}",
+            event_type="payment.reconciled",
+            provider_payment_id=payment_id,
+            payload={"status": state.status.value},
+            state=state,
+        )
+        try:
+            async with unit_of_work(ctx.factory) as session:
+                await billing.settle(session, provider_name, notification, state, now=now)
+        except PaymentRejected as exc:
+            report.refused += 1
+            log.warning("payment_refused", provider=provider_name, reason=exc.reason)
+            continue
+        report.settled += 1
+    return report

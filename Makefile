@@ -59,6 +59,9 @@ test-only: install browser s3rver
 bench: install  ## run the benchmarks in bench/ and print their figures (needs PostgreSQL)
 	$(BIN)/python -m bench.updates
 	$(BIN)/python -m bench.files
+	$(BIN)/python -m bench.billing_sweep
+	$(BIN)/python -m bench.delivery
+	$(BIN)/python -m bench.payments
 
 migrate: install  ## upgrade the database in DATABASE_URL to the latest migration
 	$(BIN)/teamtasks migrate

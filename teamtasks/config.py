@@ -6,6 +6,7 @@ runs with nothing configured; production parts are switched on by URL.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -27,7 +28,18 @@ MIB = 1024 * 1024
 TELEGRAM_DOWNLOAD_LIMIT = 20 * MIB
 TELEGRAM_LOCAL_DOWNLOAD_LIMIT = 2000 * MIB
 
+# The providers PAYMENT_PROVIDERS may name (teamtasks/billing/registry.py builds them).
+PAYMENT_PROVIDER_NAMES = ("sandbox", "yookassa", "stars")
+
 Port = Annotated[int, Field(ge=0, le=65535)]
+# A five-field cron string (minute hour day month weekday) of numbers, *, /, - and commas.
+Cron = Annotated[str, Field(pattern=r"^\s*[0-9*/,-]+(\s+[0-9*/,-]+){4}\s*$")]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Where YooKassa sends notifications from: the ranges of its official SDK (security_helper.py).
+YOOKASSA_IPS = (
+    "77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,185.71.76.0/27,185.71.77.0/27,"
+    "2a02:5180:0:1509::/64,2a02:5180:0:2655::/64,2a02:5180:0:1533::/64,2a02:5180:0:2669::/64"
+)
 
 
 class Environment(StrEnum):
@@ -80,6 +92,27 @@ class Settings(BaseSettings):
     s3_create_bucket: bool = False
     s3_sse: bool = False
     file_link_secret: SecretStr | None = None
+    worker_health_port: Port = 8082
+    scheduler_health_port: Port = 8083
+    worker_concurrency: Annotated[int, Field(ge=1, le=1000)] = 10
+    job_queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9:_.-]{1,100}$")] = "teamtasks:jobs"
+    delivery_messages_per_second: Annotated[float, Field(gt=0, le=1000)] = 30.0
+    delivery_chat_messages_per_second: Annotated[float, Field(gt=0, le=100)] = 1.0
+    delivery_group_messages_per_minute: Annotated[float, Field(gt=0, le=6000)] = 20.0
+    delivery_batch_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    delivery_lease_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
+    schedule_delivery: Cron = "* * * * *"
+    schedule_billing: Cron = "*/5 * * * *"
+    schedule_reminders: Cron = "* * * * *"
+    schedule_file_sweep: Cron = "30 3 * * *"
+    schedule_payments: Cron = "*/10 * * * *"
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: SecretStr | None = None
+    yookassa_api_url: str = "https://api.yookassa.ru/v3"
+    yookassa_allowed_ips: str = YOOKASSA_IPS
+    payment_providers: str = "sandbox"
+    sandbox_secret: SecretStr | None = None
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -162,6 +195,70 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {FILE_LINK_SECRET_MIN} characters long")
         return value
 
+    @field_validator("yookassa_api_url")
+    @classmethod
+    def _yookassa_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("yookassa_allowed_ips")
+    @classmethod
+    def _yookassa_allowed_ips(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"must be addresses or CIDR ranges separated by commas ({exc})"
+            ) from None
+        return value
+
+    @field_validator("yookassa_shop_id", "yookassa_secret_key")
+    @classmethod
+    def _yookassa_credential(cls, value: str | SecretStr | None) -> str | SecretStr | None:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return value if text else None
+
+    @model_validator(mode="after")
+    def _yookassa_parts(self) -> Settings:
+        if (self.yookassa_shop_id is None) != (self.yookassa_secret_key is None):
+            raise ValueError(
+                "YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are set together or not at all"
+            )
+        return self
+
+    @field_validator("payment_providers")
+    @classmethod
+    def _payment_providers(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",") if name.strip()]
+        unknown = sorted(set(names) - set(PAYMENT_PROVIDER_NAMES))
+        if unknown:
+            raise ValueError(
+                f"unknown provider {', '.join(unknown)}: choose from "
+                + ", ".join(PAYMENT_PROVIDER_NAMES)
+            )
+        return ",".join(dict.fromkeys(names))
+
+    @field_validator("sandbox_secret")
+    @classmethod
+    def _sandbox_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < FILE_LINK_SECRET_MIN:
+            raise ValueError(f"must be at least {FILE_LINK_SECRET_MIN} characters long")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"must be addresses or CIDR ranges separated by commas ({exc})"
+            ) from None
+        return value
+
     @model_validator(mode="after")
     def _storage_parts(self) -> Settings:
         if self.storage_url is not None and (
@@ -189,6 +286,11 @@ class Settings(BaseSettings):
                     "FILE_LINK_SECRET must be set in production when files are stored locally "
                     "(STORAGE_URL unset)"
                 )
+            if "sandbox" in self.enabled_payment_providers:
+                raise ValueError(
+                    "PAYMENT_PROVIDERS must not include sandbox in production: its pay page "
+                    "gives plans away"
+                )
         return self
 
     @property
@@ -210,11 +312,51 @@ class Settings(BaseSettings):
         )
 
     @property
+    def enabled_payment_providers(self) -> tuple[str, ...]:
+        """PAYMENT_PROVIDERS as names, in the order the bot offers them; with `stars` added
+        when the bot sells on Telegram, which requires digital goods to be payable in Stars."""
+        names = tuple(name for name in self.payment_providers.split(",") if name)
+        if self.sells_on_telegram and "stars" not in names:
+            return (*names, "stars")
+        return names
+
+    @property
+    def sells_on_telegram(self) -> bool:
+        """In production, and whenever the bot talks to api.telegram.org itself; only a bot on
+        another Bot API server (the local one of the demo and the tests) may go without Stars."""
+        return self.environment is Environment.PRODUCTION or (
+            self.bot_token is not None and self.telegram_api_url is None
+        )
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """TRUSTED_PROXIES as networks: the only peers whose X-Forwarded-For is believed."""
+        return parse_networks(self.trusted_proxies)
+
+    @property
     def telegram_download_limit(self) -> int:
         """The largest file, in bytes, the bot can download from its Bot API server."""
         if self.telegram_api_local:
             return TELEGRAM_LOCAL_DOWNLOAD_LIMIT
         return TELEGRAM_DOWNLOAD_LIMIT
+
+    @property
+    def yookassa_enabled(self) -> bool:
+        return self.yookassa_shop_id is not None and self.yookassa_secret_key is not None
+
+    @property
+    def yookassa_networks(self) -> tuple[IPNetwork, ...]:
+        """The addresses YooKassa's notifications may come from (YOOKASSA_ALLOWED_IPS)."""
+        return parse_networks(self.yookassa_allowed_ips)
+
+    def require_yookassa(self) -> tuple[str, str]:
+        """The shop id and secret key, or a ConfigError that says where to find them."""
+        if self.yookassa_shop_id is None or self.yookassa_secret_key is None:
+            raise ConfigError(
+                "YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are not set: find them in YooKassa's "
+                "dashboard (Integration, API keys)"
+            )
+        return self.yookassa_shop_id, self.yookassa_secret_key.get_secret_value()
 
     def require_bot_token(self) -> str:
         """The token, or a ConfigError that says how to get one."""
@@ -229,6 +371,12 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+
+
+def parse_networks(value: str) -> tuple[IPNetwork, ...]:
+    """A comma-separated list of addresses and CIDR ranges; ValueError names a bad one."""
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    return tuple(ipaddress.ip_network(item, strict=False) for item in items)
 
 
 def describe_validation_error(exc: ValidationError) -> str:

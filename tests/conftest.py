@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -26,6 +27,22 @@ ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SEEDED = frozenset({"plans"})
+"""Tables whose rows a migration writes (reference data): kept between tests."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Settings built without `data_dir` (and the processes the tests start) keep their files
+    and generated development secrets in a directory of the test run, never in ./var."""
+    path = tmp_path_factory.mktemp("data")
+    previous = os.environ.get("DATA_DIR")
+    os.environ["DATA_DIR"] = str(path)
+    yield path
+    if previous is None:
+        del os.environ["DATA_DIR"]
+    else:
+        os.environ["DATA_DIR"] = previous
 
 
 async def create_database(prefix: str = "teamtasks_test") -> str:
@@ -89,10 +106,12 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 async def committing_factory(engine: AsyncEngine) -> AsyncIterator[SessionFactory]:
     """A session factory whose commits are real, for code that opens its own transactions.
 
-    Every table is emptied after the test.
+    Every table is emptied after the test, except the plans the migrations seed.
     """
     yield create_session_factory(engine)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    tables = ", ".join(
+        f'"{table.name}"' for table in Base.metadata.sorted_tables if table.name not in SEEDED
+    )
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
+
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -13,6 +15,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 
+from teamtasks.billing.registry import create_registry
 from teamtasks.bot.handlers import routers
 from teamtasks.bot.handlers.team.commands import set_commands
 from teamtasks.bot.middlewares.current_user import CurrentUserMiddleware
@@ -23,6 +26,7 @@ from teamtasks.config import Settings
 from teamtasks.db import SessionFactory
 from teamtasks.i18n import language_from_telegram
 from teamtasks.services import due_dates
+from teamtasks.storage import ObjectStorage, open_storage
 
 log = structlog.stdlib.get_logger("teamtasks.bot")
 
@@ -48,9 +52,21 @@ def create_fsm_storage(settings: Settings) -> BaseStorage:
 
 
 def create_dispatcher(
-    settings: Settings, session_factory: SessionFactory, storage: BaseStorage | None = None
+    settings: Settings,
+    session_factory: SessionFactory,
+    storage: BaseStorage | None = None,
+    *,
+    files_store: ObjectStorage | None = None,
 ) -> Dispatcher:
+    """`files_store`: the object store for task files; without one, the dispatcher opens the
+    store the settings name when it starts (polling) and closes it when it stops."""
     dispatcher = Dispatcher(storage=storage or create_fsm_storage(settings))
+    dispatcher["file_size_limit"] = settings.telegram_download_limit
+    dispatcher["payments"] = create_registry(settings)
+    if files_store is not None:
+        dispatcher["files_store"] = files_store
+    else:
+        _open_files_store_on_startup(dispatcher, settings)
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(session_factory))
     dispatcher.update.outer_middleware(
         CurrentUserMiddleware(language_from_telegram(settings.default_language))
@@ -62,6 +78,20 @@ def create_dispatcher(
     dispatcher.include_routers(*routers())
     dispatcher.startup.register(_on_startup)
     return dispatcher
+
+
+def _open_files_store_on_startup(dispatcher: Dispatcher, settings: Settings) -> None:
+    opened = AsyncExitStack()
+
+    async def open_store() -> None:
+        dispatcher["files_store"] = await opened.enter_async_context(open_storage(settings))
+
+    async def close_store() -> None:
+        dispatcher.workflow_data.pop("files_store", None)
+        await opened.aclose()
+
+    dispatcher.startup.register(open_store)
+    dispatcher.shutdown.register(close_store)
 
 
 async def _on_startup(bot: Bot) -> None:

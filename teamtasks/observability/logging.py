@@ -1,7 +1,8 @@
 """JSON logs through structlog, for our code and for the libraries' stdlib loggers alike.
 
-Secrets (the bot token, the webhook secret) are scrubbed from every rendered line, whatever
-printed them: an aiohttp error quoting a URL must not leak the token into the logs.
+Secrets (the bot token, the webhook secret, the payment providers' keys) are scrubbed from
+every rendered line, whatever printed them: an aiohttp error quoting a URL must not leak the
+token into the logs.
 """
 
 from __future__ import annotations
@@ -35,7 +36,14 @@ class _Scrubbing:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    values = [settings.bot_token, settings.webhook_secret]
+    values = [
+        settings.bot_token,
+        settings.webhook_secret,
+        settings.yookassa_secret_key,
+        settings.sandbox_secret,
+        settings.s3_secret_access_key,
+        settings.file_link_secret,
+    ]
     return [value.get_secret_value() for value in values if value is not None]
 
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from teamtasks.i18n import gettext
-from teamtasks.models import Company, Membership, Project, Task, User
+from teamtasks.models import Company, File, Membership, Project, Task, User
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Language, TaskPriority, TaskStatus
 from teamtasks.services import audit
-from teamtasks.services.actors import Actor, Permission, require
+from teamtasks.services.actors import Actor, Permission, require, require_good_standing
 from teamtasks.services.errors import Conflict, InvalidInput, NotFound
 from teamtasks.services.notifications import notify_task_event, task_line
 from teamtasks.services.projects import get_project
@@ -35,6 +35,14 @@ OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS)
 # Made once: building an alias costs about as much as running the query it is used in.
 _ASSIGNEE = aliased(User, name="assignee")
 _AUTHOR = aliased(User, name="author")
+_FILE_COUNT = (
+    select(func.count())
+    .select_from(File)
+    .where(File.company_id == Task.company_id, File.task_id == Task.id)
+    .correlate(Task)
+    .scalar_subquery()
+)
+"""The files of the task a card shows, counted in the card's own query."""
 
 _NEXT_NUMBER = (
     update(Company)
@@ -89,6 +97,7 @@ class TaskCard:
     project_name: str | None
     assignee_name: str | None
     author_name: str | None
+    file_count: int
 
 
 def task_not_found(number: int) -> NotFound:
@@ -108,11 +117,12 @@ async def get_task(session: AsyncSession, *, actor: Actor, number: int) -> Task:
 
 
 async def get_task_card(session: AsyncSession, *, actor: Actor, number: int) -> TaskCard:
-    """The task #number with its project, assignee and author names, in one query."""
+    """The task #number with its project, assignee and author names and its number of
+    files, in one query."""
     check_id(number, task_not_found(number), maximum=MAX_INT4)
     row = (
         await session.execute(
-            select(Task, Project.name, _ASSIGNEE, _AUTHOR)
+            select(Task, Project.name, _ASSIGNEE, _AUTHOR, _FILE_COUNT)
             .outerjoin(
                 Project, (Project.id == Task.project_id) & (Project.company_id == Task.company_id)
             )
@@ -123,17 +133,19 @@ async def get_task_card(session: AsyncSession, *, actor: Actor, number: int) -> 
     ).first()
     if row is None:
         raise task_not_found(number)
-    task, project_name, assignee_user, author_user = row
+    task, project_name, assignee_user, author_user, file_count = row
     return TaskCard(
         task=task,
         project_name=project_name,
         assignee_name=display_name(assignee_user) if assignee_user else None,
         author_name=display_name(author_user) if author_user else None,
+        file_count=file_count,
     )
 
 
 async def created_card(session: AsyncSession, *, actor: Actor, task: Task) -> TaskCard:
-    """The card of a task the actor has just created: nobody assigned, the actor its author.
+    """The card of a task the actor has just created: nobody assigned, the actor its author,
+    no files.
 
     Made from rows the session already holds (the actor's user, the project checked when
     creating), so it usually costs no query, where `get_task_card` would select it all again.
@@ -144,6 +156,7 @@ async def created_card(session: AsyncSession, *, actor: Actor, task: Task) -> Ta
         project_name=project.name if project is not None else None,
         assignee_name=None,
         author_name=await _actor_name(session, actor),
+        file_count=0,
     )
 
 
@@ -152,6 +165,7 @@ async def create_task(
 ) -> Task:
     """A new task numbered next in the company, authored by the actor."""
     require(actor, Permission.WORK_ON_TASKS)
+    require_good_standing(actor)
     clean_title = clean_line(title, max_length=TITLE_MAX)
     if project_id is not None:
         await _open_project(session, actor, project_id)

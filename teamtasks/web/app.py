@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from redis.exceptions import RedisError
 
 from teamtasks import __version__
-from teamtasks.bot import outbox
 from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.config import ConfigError, Settings
 from teamtasks.db import SessionFactory, create_engine, create_session_factory, probe
-from teamtasks.web.routes import files, health, telegram
+from teamtasks.storage import ObjectStorage, open_storage
+from teamtasks.web.routes import files, health, payments, telegram
 from teamtasks.web.state import AppState, TelegramWebhook
+from teamtasks.worker.process import open_job_broker
 
 log = structlog.stdlib.get_logger("teamtasks.web")
 
@@ -22,15 +24,20 @@ WEBHOOK_PATH = "/telegram/webhook"
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The app; its lifespan opens the database and, with BOT_TOKEN set, the Telegram webhook."""
+    """The app; its lifespan opens the database, the file store (for the bot, /files and
+    /readyz) and, with BOT_TOKEN set, the Telegram webhook."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         await probe(engine)
         session_factory = create_session_factory(engine)
-        webhook = _telegram_webhook(settings, session_factory)
-        app.state.teamtasks = AppState(settings, engine, session_factory, webhook)
+        opened = AsyncExitStack()
+        files_store = await opened.enter_async_context(open_storage(settings))
+        if settings.redis_url or settings.bot_token:
+            await _open_job_broker(opened, settings, session_factory)
+        webhook = _telegram_webhook(settings, session_factory, files_store)
+        app.state.teamtasks = AppState(settings, engine, session_factory, webhook, files_store)
         try:
             if webhook is not None:
                 await webhook.dispatcher.emit_startup(bot=webhook.bot)
@@ -44,25 +51,41 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             if webhook is not None:
-                await outbox.drain()
                 await webhook.bot.session.close()
+            await opened.aclose()
             await engine.dispose()
 
     app = FastAPI(title="teamtasks", version=__version__, lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(files.router)
+    app.include_router(payments.router)
     return app
 
 
+async def _open_job_broker(
+    opened: AsyncExitStack, settings: Settings, session_factory: SessionFactory
+) -> None:
+    """Notifications written here (payments, webhook updates) are kicked to the worker through
+    Redis; without Redis they are delivered by this process.
+
+    A broker that cannot start does not stop the web: the rows are in the database, the
+    scheduler's sweep delivers them, and /readyz names Redis until it is back.
+    """
+    try:
+        await opened.enter_async_context(open_job_broker(settings, session_factory))
+    except (OSError, RedisError) as exc:
+        log.error("job_broker_unavailable", error=str(exc))
+
+
 def _telegram_webhook(
-    settings: Settings, session_factory: SessionFactory
+    settings: Settings, session_factory: SessionFactory, files_store: ObjectStorage
 ) -> TelegramWebhook | None:
     secret = webhook_secret(settings)
     if secret is None:
         return None
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, session_factory)
+    dispatcher = create_dispatcher(settings, session_factory, files_store=files_store)
     return TelegramWebhook(bot, dispatcher, secret)
 
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
+from taskiq import AsyncBroker
 
 from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.config import Settings
 from teamtasks.db import SessionFactory
+from teamtasks.storage import ObjectStorage
 from teamtasks.web.app import create_app
 from teamtasks.web.state import AppState
+from teamtasks.worker.process import open_job_broker
 from tests.support.web import free_port, serve
 from tgemulator import EmulatorServer
 from tgemulator.client import EmulatorClient, Person
@@ -82,11 +86,18 @@ def bot_settings(telegram: EmulatorServer, database_url: str, **overrides: objec
 
 
 async def start_polling(
-    telegram: EmulatorServer, settings: Settings, factory: SessionFactory
+    telegram: EmulatorServer,
+    settings: Settings,
+    factory: SessionFactory,
+    *,
+    files_store: ObjectStorage | None = None,
 ) -> tuple[RunningBot, asyncio.Task[None]]:
-    """Polling as `teamtasks bot` runs it (Telegram queues what users send until it polls)."""
+    """Polling as `teamtasks bot` runs it (Telegram queues what users send until it polls).
+
+    Without `files_store` the bot opens the store of its settings, as `teamtasks bot` does.
+    """
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, factory)
+    dispatcher = create_dispatcher(settings, factory, files_store=files_store)
     task = asyncio.create_task(
         dispatcher.start_polling(bot, handle_as_tasks=False, handle_signals=False)
     )
@@ -101,11 +112,25 @@ async def stop_polling(running: RunningBot, task: asyncio.Task[None]) -> None:
 
 
 @pytest.fixture
-async def polling_bot(
+async def worker(
     telegram: EmulatorServer, database_url: str, committing_factory: SessionFactory
+) -> AsyncIterator[AsyncBroker]:
+    """The worker beside the bot, in this process (the in-memory broker, as in `demo`): it
+    delivers the notifications the bot's updates write; `outbox.drain()` awaits them."""
+    async with open_job_broker(bot_settings(telegram, database_url), committing_factory) as broker:
+        yield broker
+
+
+@pytest.fixture
+async def polling_bot(
+    telegram: EmulatorServer,
+    database_url: str,
+    committing_factory: SessionFactory,
+    tmp_path: Path,
+    worker: AsyncBroker,
 ) -> AsyncIterator[RunningBot]:
     running, task = await start_polling(
-        telegram, bot_settings(telegram, database_url), committing_factory
+        telegram, bot_settings(telegram, database_url, data_dir=tmp_path), committing_factory
     )
     yield running
     await stop_polling(running, task)
@@ -113,7 +138,11 @@ async def polling_bot(
 
 @pytest.fixture
 async def webhook_bot(
-    telegram: EmulatorServer, database_url: str, committing_factory: SessionFactory
+    telegram: EmulatorServer,
+    database_url: str,
+    committing_factory: SessionFactory,
+    tmp_path: Path,
+    worker: AsyncBroker,
 ) -> AsyncIterator[RunningBot]:
     """`teamtasks web` serving the webhook; its start-up registers it with Telegram."""
     port = free_port()
@@ -122,6 +151,7 @@ async def webhook_bot(
         database_url,
         webhook_base_url=f"http://127.0.0.1:{port}",
         webhook_secret=WEBHOOK_SECRET,
+        data_dir=tmp_path,
     )
     app = create_app(settings)
     async with serve(app, port=port):

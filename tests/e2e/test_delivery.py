@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -134,9 +135,10 @@ async def test_polling_confirms_an_update_only_after_it_was_handled(
     database_url: str,
     committing_factory: SessionFactory,
     people: People,
+    tmp_path: Path,
 ) -> None:
     """A bot stopped with an update in hand has not confirmed it: it comes again after a restart."""
-    settings = bot_settings(telegram, database_url)
+    settings = bot_settings(telegram, database_url, data_dir=tmp_path)
     first, task = await start_polling(telegram, settings, committing_factory)
     entered = asyncio.Event()
     hang = Router(name="hang")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
@@ -22,11 +23,12 @@ def _filters(router: Router) -> Iterator[tuple[str, FilterObject]]:
         yield from _filters(sub_router)
 
 
-def test_no_filter_is_run_in_a_thread() -> None:
+def test_no_filter_is_run_in_a_thread(tmp_path: Path) -> None:
     """aiogram runs a filter that is not a coroutine (a bare State, an `F...`) via to_thread.
 
     Use `StateFilter(state)` and `Magic(F...)` from teamtasks.bot.filters instead.
     """
-    dispatcher = create_dispatcher(Settings(), async_sessionmaker(), MemoryStorage())
+    settings = Settings(data_dir=tmp_path)
+    dispatcher = create_dispatcher(settings, async_sessionmaker(), MemoryStorage())
     threaded = [where for where, event_filter in _filters(dispatcher) if not event_filter.awaitable]
     assert threaded == []

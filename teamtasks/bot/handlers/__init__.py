@@ -6,7 +6,7 @@ process (the tests, the demo).
 
 from aiogram import Router
 
-from teamtasks.bot.handlers import fallback, team, work
+from teamtasks.bot.handlers import billing, fallback, team, work
 
 
 def routers() -> list[Router]:
@@ -17,8 +17,12 @@ def routers() -> list[Router]:
     the filters it checks. Within one router the first handler whose filters pass takes the
     update, as across routers, with one difference no handler of ours relies on: a handler that
     returns UNHANDLED does not let the handlers after it try.
+
+    Billing comes first: a Stars `successful_payment` must settle whatever conversation the
+    payer is in, and team's answer to a non-text message in its conversations would take it.
     """
     product = Router(name="teamtasks")
+    billing.register(product)
     team.register(product)
     work.register(product)
     return [product, fallback.router()]

@@ -141,6 +141,7 @@ async def test_a_member_gets_a_short_menu_on_start(polling_bot: RunningBot, peop
     assert menu.buttons == ["➕ Create another company", "🏢 My companies", "❓ Help"]
     assert help_text.startswith("What I can do")
     assert "/new Fix the login page — create a task" in help_text
+    assert "/buy — pay for or change the plan (owners)" in help_text
     assert "Your role in Acme: owner. You can:" in help_text
     assert "• read the audit log" in help_text
 

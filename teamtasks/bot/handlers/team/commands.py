@@ -20,12 +20,16 @@ COMMANDS = (
     "invites",
     "company",
     "audit",
+    "billing",
+    "buy",
+    "usage",
+    "refund",
     "language",
     "help",
     "cancel",
     "start",
 )
-"""Team and work commands, most used first."""
+"""Team, work and billing commands, most used first."""
 
 
 def bot_commands(language: Language) -> list[BotCommand]:

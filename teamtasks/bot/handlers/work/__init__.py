@@ -1,11 +1,13 @@
-"""The work side: projects, tasks and their cards, lists, search, comments, audit."""
+"""The work side: projects, tasks and their cards, lists, search, comments, files, audit."""
 
 from aiogram import Router
 
 from teamtasks.bot.handlers.work import (
     audit,
     comments,
+    digest,
     fallback,
+    files,
     projects,
     task_card,
     task_input,
@@ -16,5 +18,17 @@ from teamtasks.bot.handlers.work import (
 
 def register(router: Router) -> None:
     """In the order they match; the fallback for stale buttons and non-text answers is last."""
-    for area in (tasks, task_card, task_input, comments, task_lists, projects, audit, fallback):
+    areas = (
+        tasks,
+        task_card,
+        task_input,
+        comments,
+        files,
+        task_lists,
+        projects,
+        audit,
+        digest,
+        fallback,
+    )
+    for area in areas:
         area.register(router)

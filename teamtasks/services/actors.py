@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import CTE, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from teamtasks.models import Company, Membership, User
-from teamtasks.models.enums import Language, Role
-from teamtasks.services.errors import Forbidden
+from teamtasks.models import Company, Membership, Subscription, User
+from teamtasks.models.base import utcnow
+from teamtasks.models.enums import Language, Role, SubscriptionStatus
+from teamtasks.services import standing
+from teamtasks.services.errors import Forbidden, OutOfGoodStanding
 from teamtasks.services.users import language_of, refresh, sync_from_telegram
 
 
@@ -23,6 +27,7 @@ class Permission(StrEnum):
     MANAGE_MEMBERS = "members.manage"
     MANAGE_COMPANY = "company.manage"
     READ_AUDIT = "audit.read"
+    MANAGE_BILLING = "billing.manage"
 
 
 _EVERYONE = frozenset(Role)
@@ -44,6 +49,8 @@ RIGHTS: Mapping[Permission, frozenset[Role]] = {
     Permission.MANAGE_COMPANY: _OWNERS,
     # Read the audit log.
     Permission.READ_AUDIT: _OWNERS,
+    # Buy and change the plan; see invoices.
+    Permission.MANAGE_BILLING: _OWNERS,
 }
 """Reading members, projects, tasks and comments, and leaving, need only membership."""
 
@@ -59,10 +66,22 @@ class Actor:
     language: Language
     company_name: str
     timezone: str
+    subscription_status: SubscriptionStatus | None
+    """The company's subscription as it was read with the actor (None: it has none)."""
+    period_end: datetime | None
+    grace_until: datetime | None
 
     def can(self, permission: Permission) -> bool:
         """Whether the actor's role grants the permission (for showing or hiding buttons)."""
         return self.role in RIGHTS[permission]
+
+    def in_good_standing(self, now: datetime | None = None) -> bool:
+        """Whether the company may create (services/standing.py), with no query."""
+        if self.subscription_status is None or self.period_end is None:
+            return False
+        return standing.in_good_standing(
+            self.subscription_status, self.period_end, self.grace_until, now or utcnow()
+        )
 
 
 def require(actor: Actor, permission: Permission) -> None:
@@ -71,16 +90,55 @@ def require(actor: Actor, permission: Permission) -> None:
         raise Forbidden(f"errors.forbidden.{permission.value}")
 
 
-_SENDER = (
-    select(User, Membership.role, Company.name, Company.timezone)
-    .outerjoin(
-        Membership,
-        (Membership.user_id == User.id) & (Membership.company_id == User.active_company_id),
+def require_good_standing(actor: Actor, now: datetime | None = None) -> None:
+    """Raise OutOfGoodStanding (whose text offers /buy) when the company may not create."""
+    if not actor.in_good_standing(now):
+        raise OutOfGoodStanding
+
+
+_STANDING = (Subscription.status, Subscription.current_period_end, Subscription.grace_until)
+"""Read with every actor, so that refusing creation out of good standing costs no query."""
+
+_SENDER_COLUMNS = (User, Membership.role, Company.name, Company.timezone, *_STANDING)
+
+
+def _with_active_company(statement: Select[Any]) -> Select[Any]:
+    return (
+        statement.outerjoin(
+            Membership,
+            (Membership.user_id == User.id) & (Membership.company_id == User.active_company_id),
+        )
+        .outerjoin(Company, Company.id == Membership.company_id)
+        .outerjoin(Subscription, Subscription.company_id == Membership.company_id)
     )
-    .outerjoin(Company, Company.id == Membership.company_id)
-    .where(User.telegram_id == bindparam("telegram_id"))
+
+
+_SENDER = _with_active_company(select(*_SENDER_COLUMNS)).where(
+    User.telegram_id == bindparam("telegram_id")
 )
 """Built once: it runs for every update, and building and keying it anew cost ~0.1 ms."""
+
+
+def sender_after(claim: CTE) -> Select[Any]:
+    """`_SENDER` run in the statement of the update's claim (a data-modifying CTE).
+
+    Every update claims its id and reads its sender; on PostgreSQL both go in one round trip.
+    The first column counts the claimed rows (0 or 1); a row comes back even for a sender who
+    is not a user yet, with the sender's columns NULL.
+    """
+    claimed = select(func.count().label("claimed")).select_from(claim).subquery("claimed")
+    return _with_active_company(
+        select(claimed.c.claimed, *_SENDER_COLUMNS)
+        .select_from(claimed)
+        .outerjoin(User, User.telegram_id == bindparam("telegram_id"))
+    )
+
+
+@dataclass(frozen=True)
+class SenderLookup:
+    """The sender's row as `sender_after` read it, for `identify` (None: not a user yet)."""
+
+    row: Sequence[Any] | None
 
 
 async def identify(
@@ -91,12 +149,16 @@ async def identify(
     last_name: str | None,
     username: str | None,
     language_code: str | None,
+    found: SenderLookup | None = None,
 ) -> tuple[User, Actor | None]:
     """The sender, kept in step with Telegram, and their Actor: one query on the common path.
 
-    Every update needs both, so the user and their active membership are read together.
+    Every update needs both, so the user and their active membership are read together; when
+    the update's claim already read them (`found`), no query at all.
     """
-    row = (await session.execute(_SENDER, {"telegram_id": telegram_id})).first()
+    row: Sequence[Any] | None = found.row if found else None
+    if found is None:
+        row = (await session.execute(_SENDER, {"telegram_id": telegram_id})).first()
     if row is None:
         user = await sync_from_telegram(
             session,
@@ -107,7 +169,7 @@ async def identify(
             language_code=language_code,
         )
         return user, None
-    user, role, company_name, timezone = row
+    user, role, company_name, timezone, status, period_end, grace_until = row
     refresh(
         user,
         first_name=first_name,
@@ -125,6 +187,9 @@ async def identify(
         language=language_of(user),
         company_name=company_name,
         timezone=timezone,
+        subscription_status=status,
+        period_end=period_end,
+        grace_until=grace_until,
     )
     return user, actor
 
@@ -140,14 +205,15 @@ async def actor_in(session: AsyncSession, *, user: User, company_id: int) -> Act
     """The user as an Actor in the given company, or None when not a member of it (one query)."""
     row = (
         await session.execute(
-            select(Membership.role, Company.name, Company.timezone)
+            select(Membership.role, Company.name, Company.timezone, *_STANDING)
             .join(Company, Company.id == Membership.company_id)
+            .outerjoin(Subscription, Subscription.company_id == Membership.company_id)
             .where(Membership.user_id == user.id, Membership.company_id == company_id)
         )
     ).first()
     if row is None:
         return None
-    role, company_name, timezone = row
+    role, company_name, timezone, status, period_end, grace_until = row
     return Actor(
         user_id=user.id,
         telegram_id=user.telegram_id,
@@ -156,4 +222,7 @@ async def actor_in(session: AsyncSession, *, user: User, company_id: int) -> Act
         language=language_of(user),
         company_name=company_name,
         timezone=timezone,
+        subscription_status=status,
+        period_end=period_end,
+        grace_until=grace_until,
     )

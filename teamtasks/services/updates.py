@@ -7,12 +7,13 @@ would be compiled again on every update; a `text()` statement built once is comp
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import BigInteger, bindparam, column, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.db import SessionFactory, unit_of_work
 from teamtasks.models.base import UTCDateTime, utcnow
 from teamtasks.models.enums import UpdateOutcome
+from teamtasks.services import actors
 
 MAX_ATTEMPTS = 3
 """After this many failed attempts a redelivered update is acknowledged and no longer run."""
@@ -30,6 +31,11 @@ _CLAIM = text(
     failed=UpdateOutcome.FAILED.value,
     max_attempts=MAX_ATTEMPTS,
 )
+
+_CLAIM_AND_SENDER = actors.sender_after(
+    _CLAIM.columns(column("update_id", BigInteger)).cte("claim")
+)
+"""On PostgreSQL: the claim and the sender's row in one round trip (a data-modifying CTE)."""
 
 _RECORD_FAILURE = text(
     "INSERT INTO processed_updates (update_id, outcome, attempts, created_at, updated_at) "
@@ -50,6 +56,22 @@ async def claim(session: AsyncSession, *, update_id: int) -> bool:
     """
     result = await session.execute(_CLAIM, {"update_id": update_id, "now": utcnow()})
     return result.first() is not None
+
+
+async def claim_and_find_sender(
+    session: AsyncSession, *, update_id: int, telegram_id: int
+) -> tuple[bool, actors.SenderLookup | None]:
+    """`claim`, and the sender's row for `actors.identify` read in the same statement.
+
+    The second value is None where the database cannot run both at once (SQLite): `identify`
+    then reads the sender itself.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return await claim(session, update_id=update_id), None
+    params = {"update_id": update_id, "now": utcnow(), "telegram_id": telegram_id}
+    row = (await session.execute(_CLAIM_AND_SENDER, params)).one()
+    found = actors.SenderLookup(row[1:] if row[1] is not None else None)
+    return row[0] > 0, found
 
 
 async def record_failure(factory: SessionFactory, *, update_id: int) -> int:

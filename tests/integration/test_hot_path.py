@@ -7,11 +7,12 @@ SQLAlchemy compiles a statement again whenever it cannot key it for its cache (a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -39,10 +40,10 @@ async def bot() -> AsyncIterator[Bot]:
     await bot.session.close()
 
 
-async def test_creating_and_listing_tasks_compile_nothing_twice(
-    engine: AsyncEngine, committing_factory: SessionFactory, bot: Bot
-) -> None:
-    dispatcher = create_dispatcher(Settings(), committing_factory, MemoryStorage())
+@pytest.fixture
+async def dispatcher(committing_factory: SessionFactory, tmp_path: Path) -> Dispatcher:
+    """The bot's dispatcher, and Anna, owner of Acme, as the sender of every update."""
+    dispatcher = create_dispatcher(Settings(data_dir=tmp_path), committing_factory, MemoryStorage())
     async with unit_of_work(committing_factory) as session:
         anna = await users.sync_from_telegram(
             session,
@@ -53,7 +54,12 @@ async def test_creating_and_listing_tasks_compile_nothing_twice(
             language_code="en",
         )
         await companies.create_company(session, user=anna, name="Acme")
+    return dispatcher
 
+
+async def test_creating_and_listing_tasks_compile_nothing_twice(
+    engine: AsyncEngine, dispatcher: Dispatcher, bot: Bot
+) -> None:
     async def create_and_list() -> None:
         for command in ("/new Fix the login page", "/my"):
             reply = await dispatcher.feed_update(bot, message_update(command))
@@ -74,6 +80,31 @@ async def test_creating_and_listing_tasks_compile_nothing_twice(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     assert compiled_again == []
+
+
+async def test_an_update_costs_the_round_trips_its_work_needs_and_no_more(
+    engine: AsyncEngine, dispatcher: Dispatcher, bot: Bot
+) -> None:
+    """Statements per update on PostgreSQL, besides BEGIN and COMMIT: the claim and the sender
+    in one, then the handler's own (/new: number and insert, audit row; /my: the page)."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2].split()[0])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        for command, expected in (
+            ("/new Fix the login page", ["WITH", "WITH", "INSERT"]),
+            ("/my", ["WITH", "SELECT"]),
+        ):
+            statements.clear()
+            assert isinstance(
+                await dispatcher.feed_update(bot, message_update(command)), SendMessage
+            )
+            assert statements == expected, command
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _backend_pid(engine: AsyncEngine) -> int:

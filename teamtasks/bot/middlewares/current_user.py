@@ -42,6 +42,7 @@ class CurrentUserMiddleware(BaseMiddleware):
                 last_name=sender.last_name,
                 username=sender.username,
                 language_code=sender.language_code,
+                found=data.get("sender_found"),
             )
             language = user.language or language_from_telegram(
                 sender.language_code, self._default_language

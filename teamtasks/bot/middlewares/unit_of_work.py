@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from typing import Any
 
 import structlog
@@ -17,6 +18,8 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import TelegramMethod
 from aiogram.types import TelegramObject, Update
+from aiogram.types import User as TelegramUser
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.bot import outbox
 from teamtasks.bot.apology import apologize
@@ -29,6 +32,7 @@ from teamtasks.observability.metrics import observe_update
 from teamtasks.services import updates
 from teamtasks.services.errors import DomainError
 from teamtasks.services.outbox import written_in
+from teamtasks.storage import staged_objects
 
 log = structlog.stdlib.get_logger("teamtasks.bot")
 
@@ -64,11 +68,16 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 
     async def _run(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
         replies = Replies()
-        async with unit_of_work(self._factory) as session:
-            if not await updates.claim(session, update_id=event.update_id):
+        # Objects put in this unit of work are deleted if it fails; those of deleted rows go
+        # once it has committed (teamtasks/storage/staging.py).
+        files_store = data.get("files_store")
+        staging = staged_objects(files_store) if files_store is not None else nullcontext(None)
+        async with staging as staged, unit_of_work(self._factory) as session:
+            if not await _claim(session, event, data):
                 return _SKIPPED
             data["session"] = session
             data["replies"] = replies
+            data["staged"] = staged
             result = await handler(event, data)
             await session.flush()
             notifications = written_in(session)
@@ -76,7 +85,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         if isinstance(bot, Bot):
             for method in replies:
                 await _send_quietly(bot, method)
-            outbox.deliver_soon(bot, self._factory, notifications)
+            outbox.kick(notifications)
         return result
 
     async def _refuse(self, event: Update, data: dict[str, Any], refusal: DomainError) -> Any:
@@ -115,6 +124,18 @@ class UnitOfWorkMiddleware(BaseMiddleware):
 
 
 _SKIPPED = object()
+
+
+async def _claim(session: AsyncSession, event: Update, data: dict[str, Any]) -> bool:
+    """Claim the update; where it can, read its sender in the same round trip (`sender_found`,
+    for CurrentUserMiddleware)."""
+    sender = data.get("event_from_user")
+    if not isinstance(sender, TelegramUser) or sender.is_bot:
+        return await updates.claim(session, update_id=event.update_id)
+    claimed, data["sender_found"] = await updates.claim_and_find_sender(
+        session, update_id=event.update_id, telegram_id=sender.id
+    )
+    return claimed
 
 
 async def _send_quietly(bot: Bot, method: TelegramMethod[Any]) -> None:

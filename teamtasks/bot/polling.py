@@ -8,6 +8,7 @@ from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.bot.runtime import settle
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, probe
+from teamtasks.observability.metrics import DATABASE_POOLS
 from teamtasks.observability.probe_server import ProbeServer
 from teamtasks.worker.process import open_job_broker
 
@@ -26,6 +27,7 @@ async def run_polling(settings: Settings) -> None:
     try:
         await probe(engine)
         session_factory = create_session_factory(engine)
+        DATABASE_POOLS.watch(engine)
         dispatcher = create_dispatcher(settings, session_factory)
         # Without Redis the jobs (delivery of notifications, the schedule) run in this process.
         async with open_job_broker(settings, session_factory, schedule=settings.redis_url is None):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
 from functools import cache
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import Pool, QueuePool
 
 UPDATES = Counter(
     "teamtasks_updates_total",
@@ -58,3 +64,52 @@ def observe_webhook(provider: str, result: str) -> None:
 def observe_payment(provider: str, result: str) -> None:
     """Count a payment created, or a payment's settlement (succeeded, canceled)."""
     PAYMENTS.labels(provider=provider, result=result).inc()
+
+
+HTTP_REQUESTS = Counter(
+    "teamtasks_http_requests_total",
+    "HTTP requests to `teamtasks web`, by method, route template and status.",
+    ["method", "route", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "teamtasks_http_request_seconds",
+    "Time to answer one HTTP request, by route template.",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request; `route` is the template (/files/{key:path}), never the raw path."""
+    HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+    HTTP_SECONDS.labels(route=route).observe(seconds)
+
+
+class PoolCollector(Collector):
+    """The database connection pools of this process, read when Prometheus scrapes."""
+
+    def __init__(self) -> None:
+        self._pools: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+    def watch(self, engine: AsyncEngine) -> None:
+        self._pools.add(engine.sync_engine.pool)
+
+    def collect(self) -> Iterator[Metric]:
+        size = GaugeMetricFamily(
+            "teamtasks_db_pool_size", "Connections the pools keep open when idle."
+        )
+        checked_out = GaugeMetricFamily(
+            "teamtasks_db_pool_checked_out", "Connections in use by a unit of work."
+        )
+        overflow = GaugeMetricFamily(
+            "teamtasks_db_pool_overflow", "Connections opened beyond the pools' size."
+        )
+        pools = [pool for pool in list(self._pools) if isinstance(pool, QueuePool)]
+        size.add_metric([], sum(pool.size() for pool in pools))
+        checked_out.add_metric([], sum(pool.checkedout() for pool in pools))
+        overflow.add_metric([], sum(max(pool.overflow(), 0) for pool in pools))
+        yield from (size, checked_out, overflow)
+
+
+DATABASE_POOLS = PoolCollector()
+REGISTRY.register(DATABASE_POOLS)

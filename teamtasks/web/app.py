@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
 from redis.exceptions import RedisError
 
 from teamtasks import __version__
 from teamtasks.bot.factory import create_bot, create_dispatcher
 from teamtasks.config import ConfigError, Settings
 from teamtasks.db import SessionFactory, create_engine, create_session_factory, probe
+from teamtasks.observability.metrics import DATABASE_POOLS, observe_request
 from teamtasks.storage import ObjectStorage, open_storage
 from teamtasks.web.routes import files, health, payments, telegram
 from teamtasks.web.state import AppState, TelegramWebhook
@@ -32,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine = create_engine(settings)
         await probe(engine)
         session_factory = create_session_factory(engine)
+        DATABASE_POOLS.watch(engine)
         opened = AsyncExitStack()
         files_store = await opened.enter_async_context(open_storage(settings))
         if settings.redis_url or settings.bot_token:
@@ -56,11 +60,23 @@ def create_app(settings: Settings) -> FastAPI:
             await engine.dispose()
 
     app = FastAPI(title="teamtasks", version=__version__, lifespan=lifespan)
+    app.middleware("http")(_observe_request)
     app.include_router(health.router)
     app.include_router(telegram.router)
     app.include_router(files.router)
     app.include_router(payments.router)
     return app
+
+
+async def _observe_request(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    started = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    template = route.path if isinstance(route, APIRoute) else "unmatched"
+    observe_request(request.method, template, response.status_code, time.perf_counter() - started)
+    return response
 
 
 async def _open_job_broker(

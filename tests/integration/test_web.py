@@ -49,6 +49,29 @@ async def test_health_and_metrics(web: str) -> None:
         metrics = await client.get("/metrics")
         assert metrics.headers["content-type"].startswith("text/plain")
         assert "teamtasks_updates_total" in metrics.text
+        assert _sample(metrics.text, "teamtasks_db_pool_size") >= 1
+
+
+async def test_requests_are_counted_by_route_template_and_status(web: str) -> None:
+    healthz = 'teamtasks_http_requests_total{method="GET",route="/healthz",status="200"}'
+    unsigned = 'teamtasks_http_requests_total{method="GET",route="/files/{key:path}",status="403"}'
+    async with httpx.AsyncClient(base_url=web) as client:
+        before = (await client.get("/metrics")).text
+        await client.get("/healthz")
+        await client.get("/files/company_1/task_1/nothing.pdf")
+        after = (await client.get("/metrics")).text
+
+    assert _sample(after, healthz) == _sample(before, healthz) + 1
+    assert _sample(after, unsigned) == _sample(before, unsigned) + 1
+    assert "nothing.pdf" not in after
+
+
+def _sample(metrics: str, name: str) -> float:
+    """The value of one sample in Prometheus text (0 when the series does not exist yet)."""
+    for line in metrics.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
 
 async def test_readiness_names_the_part_that_fails(database_url: str, tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ HTTP_SECONDS = Histogram(
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    """Count one answered request; `route` is the template (/files/{key:path}), never the raw path."""
+    """Count one answered request under its route template (/files/{key:path}), not its path."""
     HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
     HTTP_SECONDS.labels(route=route).observe(seconds)
 

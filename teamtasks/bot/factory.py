@@ -19,6 +19,7 @@ from teamtasks.billing.registry import create_registry
 from teamtasks.bot.handlers import routers
 from teamtasks.bot.handlers.team.commands import set_commands
 from teamtasks.bot.middlewares.current_user import CurrentUserMiddleware
+from teamtasks.bot.middlewares.group_chat import GroupChatMiddleware
 from teamtasks.bot.middlewares.handler_name import HandlerNameMiddleware
 from teamtasks.bot.middlewares.unit_of_work import UnitOfWorkMiddleware
 from teamtasks.bot.retry import RetryAfterMiddleware
@@ -71,6 +72,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(
         CurrentUserMiddleware(language_from_telegram(settings.default_language))
     )
+    dispatcher.update.outer_middleware(GroupChatMiddleware())
     name_middleware = HandlerNameMiddleware()
     for update_type, observer in dispatcher.observers.items():
         if update_type not in ("update", "error"):

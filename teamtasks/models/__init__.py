@@ -4,6 +4,7 @@ from teamtasks.models.audit import AuditLog
 from teamtasks.models.base import Base
 from teamtasks.models.company import Company, Invite, Membership
 from teamtasks.models.file import File
+from teamtasks.models.group_chat import GroupChat
 from teamtasks.models.notification import Notification
 from teamtasks.models.payment import Invoice, Payment, WebhookEvent
 from teamtasks.models.plan import Plan
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "Company",
     "File",
+    "GroupChat",
     "Invite",
     "Invoice",
     "Membership",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
@@ -54,6 +55,9 @@ class Task(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_at: Mapped[datetime | None]
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The group whose message the task was made from (`/new` as a reply), and that message."""
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
     completed_at: Mapped[datetime | None]
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]

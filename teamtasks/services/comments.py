@@ -13,7 +13,13 @@ from teamtasks.models import TaskComment, User
 from teamtasks.models.enums import Language
 from teamtasks.services import audit
 from teamtasks.services.actors import Actor, Permission, require, require_good_standing
-from teamtasks.services.notifications import excerpt, notify_task_event, task_line
+from teamtasks.services.notifications import (
+    announce_task_event,
+    excerpt,
+    group_line,
+    notify_task_event,
+    task_line,
+)
 from teamtasks.services.paging import DEFAULT_LIMIT, Page, fetch_row_page
 from teamtasks.services.tasks import get_task
 from teamtasks.services.users import display_name
@@ -67,6 +73,19 @@ async def add_comment(
         )
 
     await notify_task_event(session, actor=actor, task=task, event=event, render=render)
+    await announce_task_event(
+        session,
+        actor=actor,
+        task=task,
+        event=event,
+        render=lambda language: gettext(
+            language,
+            "groups.announce.commented",
+            task=group_line(task),
+            actor=name,
+            comment=quoted,
+        ),
+    )
     await session.flush()
     return comment
 

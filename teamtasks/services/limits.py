@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.models import Company, Membership, Plan, Project, Subscription
@@ -47,8 +47,12 @@ async def trial_plan(session: AsyncSession) -> Plan:
     """The plan a new company's trial has."""
     plan = await session.scalar(select(Plan).where(Plan.code == TRIAL_PLAN))
     if plan is None:
-        raise NotFound("errors.not_found.plan")
+        raise plan_not_found()
     return plan
+
+
+def plan_not_found() -> NotFound:
+    return NotFound("errors.not_found.plan")
 
 
 async def usage(session: AsyncSession, *, company_id: int) -> Usage:
@@ -97,4 +101,20 @@ async def check_project_limit(session: AsyncSession, *, company_id: int) -> None
 
 async def storage_quota(session: AsyncSession, *, company_id: int) -> int:
     """The bytes of files the company's plan allows."""
-    return (await plan_of(session, company_id=company_id)).max_storage_bytes
+    quota = await session.scalar(select(storage_quota_of(literal(company_id))))
+    if quota is None:
+        raise plan_not_found()
+    return quota
+
+
+def storage_quota_of(company_id: ColumnExpressionArgument[int]) -> ColumnElement[int | None]:
+    """`storage_quota` as SQL, to read in the same statement as other columns: the plan's, else
+    the trial plan's (NULL only when there is no trial plan)."""
+    plan = (
+        select(Plan.max_storage_bytes)
+        .join(Subscription, Subscription.plan_id == Plan.id)
+        .where(Subscription.company_id == company_id)
+        .scalar_subquery()
+    )
+    trial = select(Plan.max_storage_bytes).where(Plan.code == TRIAL_PLAN).scalar_subquery()
+    return func.coalesce(plan, trial)

@@ -4,6 +4,11 @@ Nothing is sent here; delivery reads pending rows after commit. Texts are HTML (
 mode), rendered in each recipient's language, with every user-given value escaped. Recipients
 are the task's assignee and author, never the actor, and only while they are members of the
 company. `dedupe_key` is `<kind>:<audit row id>:<user id>`: one event, one message per person.
+
+Changes to a project's tasks are also announced in the groups linked to that project (unless a
+group turned announcements off), in the group's language: one row per group with the group's
+chat id and no user, `dedupe_key` `<kind>:<audit row id>:group<link id>`. The delivery job
+paces them within a group's 20 a minute and folds a backlog into one digest.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.i18n import gettext
-from teamtasks.models import AuditLog, Membership, Notification, Task, User
+from teamtasks.models import AuditLog, GroupChat, Membership, Notification, Task, User
 from teamtasks.models.enums import Language, NotificationStatus
 from teamtasks.services.actors import Actor
 from teamtasks.services.users import language_of
@@ -25,6 +30,8 @@ MAX_TEXT = 4096
 
 Render = Callable[[User, Language], str]
 """A text for one recipient in their language."""
+RenderForGroup = Callable[[Language], str]
+"""A text for a group, in its language."""
 
 
 async def notify_task_event(
@@ -71,6 +78,51 @@ async def notify_task_event(
     ]
     session.add_all(rows)
     return rows
+
+
+async def announce_task_event(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    task: Task,
+    event: AuditLog,
+    render: RenderForGroup,
+) -> list[Notification]:
+    """Write one Notification per group linked to the task's project that takes announcements
+    (no query for a task outside any project)."""
+    if task.project_id is None:
+        return []
+    groups = (
+        await session.execute(
+            select(GroupChat.id, GroupChat.chat_id, GroupChat.language).where(
+                GroupChat.company_id == actor.company_id,
+                GroupChat.project_id == task.project_id,
+                GroupChat.announce.is_(True),
+            )
+        )
+    ).all()
+    if not groups:
+        return []
+    if event.id is None:
+        await session.flush()
+    rows = [
+        Notification(
+            company_id=actor.company_id,
+            user_id=None,
+            chat_id=chat_id,
+            kind=event.action,
+            dedupe_key=f"{event.action}:{event.id}:group{link_id}",
+            text=fit(render(language)),
+        )
+        for link_id, chat_id, language in groups
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def group_line(task: Task) -> str:
+    """A task as a group's announcement names it: number and title, escaped."""
+    return f"#{task.number} · {escape(task.title, quote=False)}"
 
 
 def task_line(task: Task, language: Language, company_name: str) -> str:

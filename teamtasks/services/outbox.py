@@ -67,11 +67,13 @@ async def lease(
     session: AsyncSession,
     *,
     ids: Sequence[int] | None = None,
+    chat_id: int | None = None,
     limit: int = 100,
     now: datetime | None = None,
     duration: timedelta = LEASE,
 ) -> list[Delivery]:
-    """Take pending notifications that are due (optionally only these ids), oldest first.
+    """Take pending notifications that are due (optionally only these ids, or only those for
+    this chat), oldest first.
 
     Those due for a person who blocked the bot are skipped instead of leased.
     """
@@ -81,6 +83,8 @@ async def lease(
     )
     if ids is not None:
         due = due.where(Notification.id.in_(ids))
+    if chat_id is not None:
+        due = due.where(Notification.chat_id == chat_id)
     postgresql = session.get_bind().dialect.name == "postgresql"
     unreachable = due.join(User, User.id == Notification.user_id).where(
         User.is_reachable.is_(False)

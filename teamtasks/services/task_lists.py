@@ -74,6 +74,24 @@ async def list_project_tasks(
     return await fetch_page(session, statement, limit=limit, offset=offset)
 
 
+async def list_open_tasks(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    project_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Page[Task]:
+    """Open tasks of a project (None: of the whole company): soonest due first, then newest.
+
+    The project is not looked up: one of another company has none of this company's tasks."""
+    statement = _of_company(actor).where(Task.status.in_(OPEN_STATUSES))
+    if project_id is not None:
+        statement = statement.where(Task.project_id == project_id)
+    statement = statement.order_by(Task.due_at.asc().nulls_last(), Task.number.desc())
+    return await fetch_page(session, statement, limit=limit, offset=offset)
+
+
 async def list_tasks_by_status(
     session: AsyncSession,
     *,

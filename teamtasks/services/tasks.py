@@ -23,7 +23,12 @@ from teamtasks.models.enums import Language, TaskPriority, TaskStatus
 from teamtasks.services import audit
 from teamtasks.services.actors import Actor, Permission, require, require_good_standing
 from teamtasks.services.errors import Conflict, InvalidInput, NotFound
-from teamtasks.services.notifications import notify_task_event, task_line
+from teamtasks.services.notifications import (
+    announce_task_event,
+    group_line,
+    notify_task_event,
+    task_line,
+)
 from teamtasks.services.projects import get_project
 from teamtasks.services.users import display_name
 from teamtasks.services.validation import MAX_INT4, check_id, choice, clean_line, clean_text
@@ -57,6 +62,9 @@ _NEXT_NUMBER = (
 _CREATED_COLUMNS = (
     "company_id",
     "title",
+    "description",
+    "source_chat_id",
+    "source_message_id",
     "project_id",
     "author_id",
     "status",
@@ -161,30 +169,63 @@ async def created_card(session: AsyncSession, *, actor: Actor, task: Task) -> Ta
 
 
 async def create_task(
-    session: AsyncSession, *, actor: Actor, title: str, project_id: int | None = None
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    title: str,
+    project_id: int | None = None,
+    description: str | None = None,
+    source: tuple[int, int] | None = None,
 ) -> Task:
-    """A new task numbered next in the company, authored by the actor."""
+    """A new task numbered next in the company, authored by the actor; `source`: the group
+    chat and the message it was made from."""
     require(actor, Permission.WORK_ON_TASKS)
     require_good_standing(actor)
     clean_title = clean_line(title, max_length=TITLE_MAX)
+    text = None
+    if description is not None and description.strip():
+        text = clean_text(description, max_length=DESCRIPTION_MAX)
     if project_id is not None:
         await _open_project(session, actor, project_id)
-    task = await _insert_numbered(session, actor, clean_title, project_id)
-    audit.record_by(
+    task = await _insert_numbered(
+        session, actor, _NewTask(clean_title, project_id, text, *(source or (None, None)))
+    )
+    event = audit.record_by(
         session, actor, "task.created", "task", task.id, number=task.number, project_id=project_id
     )
+    if project_id is not None:
+        name = escape(await _actor_name(session, actor), quote=False)
+        await announce_task_event(
+            session,
+            actor=actor,
+            task=task,
+            event=event,
+            render=lambda language: gettext(
+                language, "groups.announce.created", task=group_line(task), actor=name
+            ),
+        )
     return task
 
 
-async def _insert_numbered(
-    session: AsyncSession, actor: Actor, title: str, project_id: int | None
-) -> Task:
+@dataclass(frozen=True)
+class _NewTask:
+    title: str
+    project_id: int | None
+    description: str | None
+    source_chat_id: int | None
+    source_message_id: int | None
+
+
+async def _insert_numbered(session: AsyncSession, actor: Actor, new: _NewTask) -> Task:
     if session.get_bind().dialect.name == "postgresql":
         now = utcnow()
         params = {
             "task_company_id": actor.company_id,
-            "task_title": title,
-            "task_project_id": project_id,
+            "task_title": new.title,
+            "task_description": new.description,
+            "task_source_chat_id": new.source_chat_id,
+            "task_source_message_id": new.source_message_id,
+            "task_project_id": new.project_id,
             "task_author_id": actor.user_id,
             "task_status": TaskStatus.TODO,
             "task_priority": TaskPriority.NORMAL,
@@ -201,8 +242,11 @@ async def _insert_numbered(
     task = Task(
         company_id=actor.company_id,
         number=number,
-        title=title,
-        project_id=project_id,
+        title=new.title,
+        description=new.description,
+        source_chat_id=new.source_chat_id,
+        source_message_id=new.source_message_id,
+        project_id=new.project_id,
         author_id=actor.user_id,
     )
     session.add(task)
@@ -277,6 +321,19 @@ async def set_status(
         )
 
     await notify_task_event(session, actor=actor, task=task, event=event, render=render)
+    await announce_task_event(
+        session,
+        actor=actor,
+        task=task,
+        event=event,
+        render=lambda language: gettext(
+            language,
+            "groups.announce.status",
+            task=group_line(task),
+            actor=name,
+            status=gettext(language, f"task.status.{status.value}"),
+        ),
+    )
     await session.flush()
     return task
 
@@ -325,6 +382,19 @@ async def assign_task(
         )
 
     await notify_task_event(session, actor=actor, task=task, event=event, render=render)
+    await announce_task_event(
+        session,
+        actor=actor,
+        task=task,
+        event=event,
+        render=lambda language: gettext(
+            language,
+            "groups.announce.assigned",
+            task=group_line(task),
+            actor=name,
+            assignee=assignee_name,
+        ),
+    )
     await session.flush()
     return task
 
@@ -393,7 +463,7 @@ async def move_to_project(
         await _open_project(session, actor, project_id)
     if task.project_id == project_id:
         return task
-    audit.record_by(
+    event = audit.record_by(
         session,
         actor,
         "task.moved",
@@ -404,6 +474,17 @@ async def move_to_project(
         after=project_id,
     )
     task.project_id = project_id
+    if project_id is not None:
+        name = escape(await _actor_name(session, actor), quote=False)
+        await announce_task_event(
+            session,
+            actor=actor,
+            task=task,
+            event=event,
+            render=lambda language: gettext(
+                language, "groups.announce.moved_in", task=group_line(task), actor=name
+            ),
+        )
     await session.flush()
     return task
 

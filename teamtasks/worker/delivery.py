@@ -13,7 +13,11 @@ Telegram answers decides each row's fate:
     anything else               retried with a growing backoff, then failed with the reason
 
 A group that has reached its limit while more is waiting for it gets one digest folding the
-rest (as much as fits in a message; what does not fit waits for the next), never a drop.
+rest (as much as fits in a message; what does not fit waits for the next), never a drop. Its
+backlog is gathered across jobs: each change kicks its own job, so a sender that finds the
+group's bucket empty hands its rows back, waits for the next slot, and then leases every row
+due for the group (its own and those other senders handed back) to fold them into one message;
+a sender that finds none left has nothing to do.
 """
 
 from __future__ import annotations
@@ -128,8 +132,16 @@ async def _send_chat(
         if ctx.stopping.is_set():
             await _hand_back(ctx, queue, leased, report)
             return
+        waited = chat_id < 0 and not await ctx.limiter.ready(chat_id)
+        if waited:
+            queue = await _backlog(ctx, chat_id, queue, leased)
+            if not queue:
+                return
+            if ctx.stopping.is_set():
+                await _hand_back(ctx, queue, leased, report)
+                return
         message = [queue.popleft()]
-        if chat_id < 0 and queue and not await ctx.limiter.ready(chat_id):
+        if waited and queue:
             message += _fold(message[0], queue, _digest_title(ctx, len(queue) + 1))
         outcome, error = await _send(ctx, chat_id, message)
         ids = [delivery.id for delivery in message]
@@ -139,6 +151,28 @@ async def _send_chat(
         if outcome is Outcome.UNREACHABLE:
             leased.difference_update(delivery.id for delivery in queue)
             return
+
+
+async def _backlog(
+    ctx: WorkerContext, chat_id: int, queue: deque[Delivery], leased: set[int]
+) -> deque[Delivery]:
+    """Hand this group's rows back, wait for its next slot, then lease all that is due for it."""
+    ids = [delivery.id for delivery in queue]
+    async with unit_of_work(ctx.factory) as session:
+        await outbox.release(session, ids=ids, now=ctx.clock())
+    leased.difference_update(ids)
+    await ctx.limiter.until_ready(chat_id)
+    lease = timedelta(seconds=ctx.settings.delivery_lease_seconds)
+    async with unit_of_work(ctx.factory) as session:
+        batch = await outbox.lease(
+            session,
+            chat_id=chat_id,
+            limit=ctx.settings.delivery_batch_size,
+            now=ctx.clock(),
+            duration=lease,
+        )
+    leased.update(delivery.id for delivery in batch)
+    return deque(batch)
 
 
 def _digest_title(ctx: WorkerContext, count: int) -> str:

@@ -158,6 +158,10 @@ class RateLimiter:
         """Whether a message to this chat could go now (nothing is taken)."""
         return await self.buckets.check(self._clock(), [self._chat(chat_id)], take=False) <= 0
 
+    async def until_ready(self, chat_id: int) -> None:
+        """Wait until a message to this chat could go (nothing is taken)."""
+        await self._wait([self._chat(chat_id)], take=False)
+
     async def acquire(self, chat_id: int) -> None:
         chat = self._chat(chat_id)
         await self._wait([chat], take=False)

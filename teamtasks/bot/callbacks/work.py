@@ -64,12 +64,15 @@ class ListKind(StrEnum):
     OVERDUE = "od"
     PROJECT = "pj"
     SEARCH = "q"
+    GROUP = "g"
+    """A group's open tasks: its project's, or the company's."""
 
 
 class TaskListCallback(CallbackData, prefix="tl"):
     kind: ListKind
     value: str = ""
-    """The status, the project id, "all" for all of my tasks, or the search's key."""
+    """The status, the project id, "all" for all of my tasks, or the search's key; a group's
+    list: its project id ("" for none)."""
     offset: int = 0
 
 

@@ -6,7 +6,7 @@ process (the tests, the demo).
 
 from aiogram import Router
 
-from teamtasks.bot.handlers import billing, fallback, team, work
+from teamtasks.bot.handlers import billing, fallback, groups, team, work
 
 
 def routers() -> list[Router]:
@@ -18,10 +18,15 @@ def routers() -> list[Router]:
     update, as across routers, with one difference no handler of ours relies on: a handler that
     returns UNHANDLED does not let the handlers after it try.
 
-    Billing comes first: a Stars `successful_payment` must settle whatever conversation the
-    payer is in, and team's answer to a non-text message in its conversations would take it.
+    Groups come first: each of their handlers takes only a group's updates (a private one
+    fails its first filter), and in a group their gate answers outsiders and unlinked groups
+    before a command reaches a handler that assumes a member; `/new` and `/tasks` there mean
+    the group's. Billing comes next, before the rest: a Stars `successful_payment` must settle
+    whatever conversation the payer is in, and team's answer to a non-text message in its
+    conversations would take it.
     """
     product = Router(name="teamtasks")
+    groups.register(product)
     billing.register(product)
     team.register(product)
     work.register(product)

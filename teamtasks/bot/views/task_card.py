@@ -73,6 +73,8 @@ def card_screen(
         t(language, "work.card.project", name=_project_name(card.project_name, language)),
         t(language, "work.card.author", name=_name(card.author_name, language, "former")),
     ]
+    if task.source_chat_id is not None and task.source_message_id is not None:
+        lines.append(_source(task.source_chat_id, task.source_message_id, language))
     if task.description:
         lines += ["", safe(task.description, DESCRIPTION_UNITS)]
     if comments.items:
@@ -92,6 +94,19 @@ def comment_text(entry: CommentEntry, actor: Actor, language: Language, units: i
         time=local_time(entry.comment.created_at, actor.timezone),
         text=safe(entry.comment.text, units),
     )
+
+
+SUPERGROUP_BASE = -1_000_000_000_000
+"""A supergroup's chat id is this minus its channel id, which its message links carry."""
+
+
+def _source(chat_id: int, message_id: int, language: Language) -> str:
+    """Where the task was made from: a link to the message where Telegram has one (messages
+    of supergroups), else the words alone (a basic group's messages have no links)."""
+    if chat_id < SUPERGROUP_BASE:
+        url = f"https://t.me/c/{SUPERGROUP_BASE - chat_id}/{message_id}"
+        return t(language, "groups.card.source_link", url=url)
+    return t(language, "groups.card.source")
 
 
 def _name(name: str | None, language: Language, missing: str) -> str:

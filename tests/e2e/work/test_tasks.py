@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from teamtasks.db import SessionFactory
 from teamtasks.models import Task
+from teamtasks.services import due_dates
 from tests.e2e.conftest import RunningBot
 from tests.e2e.work.conftest import Crew, en, ru, say, task_row
 
@@ -84,3 +85,20 @@ async def test_someone_outside_any_company_is_told_how_to_join(
     stranger = await crew.anna.client.create_user("Sam", language_code="en")
     for command in ("/new Something", "/my", "/projects", "/task 1", "/audit"):
         assert (await say(stranger, command)).text == en("errors.no_company")
+
+
+async def test_new_reads_the_assignee_and_the_due_date_from_the_line(
+    polling_bot: RunningBot, crew: Crew, committing_factory: SessionFactory
+) -> None:
+    card = await say(crew.anna, "/new Fix the login page @bob tomorrow 18:00")
+    outsider = await say(crew.anna, "/new Budget @greg friday")
+
+    assert "#1 · Fix the login page\n" in (card.text or "")
+    assert en("work.card.assignee", name="Bob") in (card.text or "")
+    task = await task_row(committing_factory, crew.acme_id, 1)
+    assert (task.title, task.assignee_id) == ("Fix the login page", crew.bob_id)
+    assert task.due_at == due_dates.parse_due("tomorrow 18:00", timezone="Europe/Moscow")
+    assert outsider.text == en("errors.not_found.mention")
+    async with committing_factory() as session:
+        count = await session.scalar(select(func.count()).select_from(Task))
+    assert count == 2, "Globex's task and Anna's first: the refused line made nothing"

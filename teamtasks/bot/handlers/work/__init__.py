@@ -1,4 +1,5 @@
-"""The work side: projects, tasks and their cards, lists, search, comments, files, audit."""
+"""The work side: projects, tasks and their cards, lists, search, comments, files, audit,
+export."""
 
 from aiogram import Router
 
@@ -6,6 +7,7 @@ from teamtasks.bot.handlers.work import (
     audit,
     comments,
     digest,
+    export,
     fallback,
     files,
     projects,
@@ -27,6 +29,7 @@ def register(router: Router) -> None:
         task_lists,
         projects,
         audit,
+        export,
         digest,
         fallback,
     )

@@ -137,7 +137,7 @@ async def _task_for(message: Message, state: FSMContext, actor: Actor) -> int:
 
 
 @dataclass(frozen=True)
-class _Sent:
+class SentFile:
     """The file of a message as Telegram describes it (the size may be unknown)."""
 
     name: str
@@ -145,20 +145,18 @@ class _Sent:
     file_id: str
 
 
-def _sent_file(message: Message) -> _Sent:
+def sent_file(message: Message) -> SentFile:
     if message.document is not None:
         document = message.document
-        return _Sent(document.file_name or "", document.file_size, document.file_id)
+        return SentFile(document.file_name or "", document.file_size, document.file_id)
     assert message.photo
     photo = message.photo[-1]  # the largest size
     # Telegram stores photos as JPEG and gives them no name: named as its apps save them.
     name = f"photo_{message.date:%Y-%m-%d_%H-%M-%S}.jpg"
-    return _Sent(name, photo.file_size, photo.file_id)
+    return SentFile(name, photo.file_size, photo.file_id)
 
 
-async def _download(
-    bot: Bot, chat_id: int, file_id: str, limit: int
-) -> AsyncGenerator[bytes, None]:
+async def download(bot: Bot, chat_id: int, file_id: str, limit: int) -> AsyncGenerator[bytes, None]:
     """The file from the Bot API server, as it arrives; nothing happens until it is read."""
     with suppress(TelegramAPIError):
         await bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
@@ -182,7 +180,7 @@ async def _download(
         raise DownloadFailed() from exc
 
 
-def _staged(staged: StagedObjects | None) -> StagedObjects:
+def require_staged(staged: StagedObjects | None) -> StagedObjects:
     """The unit of work's staged objects; a dispatcher built without a store has none."""
     if staged is None:
         raise StorageUnavailable()
@@ -207,15 +205,15 @@ async def file_sent(
 ) -> SendMessage:
     actor = member(actor)
     number = await _task_for(message, state, actor)
-    sent = _sent_file(message)
+    sent = sent_file(message)
     file = await files.attach_file(
         session,
-        staged=_staged(staged),
+        staged=require_staged(staged),
         actor=actor,
         number=number,
         file_name=sent.name,
         size=sent.size,
-        chunks=_download(bot, message.chat.id, sent.file_id, file_size_limit),
+        chunks=download(bot, message.chat.id, sent.file_id, file_size_limit),
         max_bytes=file_size_limit,
         telegram_file_id=sent.file_id,
     )
@@ -329,7 +327,7 @@ async def delete(
 ) -> AnswerCallbackQuery:
     actor = member(actor)
     await files.delete_file(
-        session, staged=_staged(staged), actor=actor, file_id=callback_data.file_id
+        session, staged=require_staged(staged), actor=actor, file_id=callback_data.file_id
     )
     screen = await _files_of(session, actor, language, callback_data.number, callback_data.offset)
     return in_place(callback, replies, screen, t(language, "files.toast.deleted"))

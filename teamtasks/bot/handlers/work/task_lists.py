@@ -114,6 +114,15 @@ async def _page(
             session, actor=actor, project_id=project.id, offset=offset
         )
         return page, TaskList(kind, str(project.id), project.name)
+    if kind is ListKind.GROUP:
+        of_project = id_or_none(value)
+        name = actor.company_name
+        if of_project is not None:
+            name = (await projects.get_project(session, actor=actor, project_id=of_project)).name
+        page = await task_lists.list_open_tasks(
+            session, actor=actor, project_id=of_project, offset=offset
+        )
+        return page, TaskList(kind, value, name)
     remembered = (await state.get_data()).get(SEARCH)
     if (
         not isinstance(remembered, dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery, SendMessage
@@ -29,7 +29,7 @@ from teamtasks.bot.replies import Replies
 from teamtasks.bot.views.task_card import CARD_COMMENTS, card_screen
 from teamtasks.bot.views.work import Screen, notice, t
 from teamtasks.models.enums import Language
-from teamtasks.services import comments, tasks
+from teamtasks.services import comments, quick_add, tasks
 from teamtasks.services.actors import Actor, Permission, require
 from teamtasks.services.comments import CommentEntry
 from teamtasks.services.paging import Page
@@ -72,18 +72,26 @@ async def refresh_card(
 async def new_task(
     message: Message,
     command: CommandObject,
+    bot: Bot,
     session: AsyncSession,
     actor: Actor | None,
     language: Language,
     state: FSMContext,
 ) -> SendMessage:
-    """`/new Fix the login page` creates at once; `/new` alone asks for the title."""
+    """`/new Fix the login page @anna tomorrow 18:00` creates at once (see quick_add.py);
+    `/new` alone asks for the title."""
     actor = member(actor)
     if not command.args:
         require(actor, Permission.WORK_ON_TASKS)
         await ask(state, WorkInput.task_title, actor, project_id=None)
         return send(message, notice(language, "work.ask.task_title"))
-    return await _create(message, session, actor, language, command.args, project_id=None)
+    ignore = (await bot.me()).username if "@" in command.args else None
+    line = quick_add.parse(command.args, timezone=actor.timezone, ignore=ignore)
+    if line.username is None and line.due_at is None:
+        return await _create(message, session, actor, language, line.title, project_id=None)
+    task = await quick_add.create(session, actor=actor, line=line)
+    header = t(language, "work.task.created", number=task.number)
+    return send(message, await card_of(session, actor, language, task.number, header=header))
 
 
 async def title_given(

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     MANAGE_COMPANY = "company.manage"
     READ_AUDIT = "audit.read"
     MANAGE_BILLING = "billing.manage"
+    EXPORT_DATA = "data.export"
 
 
 _EVERYONE = frozenset(Role)
@@ -51,6 +52,8 @@ RIGHTS: Mapping[Permission, frozenset[Role]] = {
     Permission.READ_AUDIT: _OWNERS,
     # Buy and change the plan; see invoices.
     Permission.MANAGE_BILLING: _OWNERS,
+    # Export the company's data (`/export`), in good standing or not.
+    Permission.EXPORT_DATA: _OWNERS,
 }
 """Reading members, projects, tasks and comments, and leaving, need only membership."""
 

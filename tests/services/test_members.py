@@ -26,6 +26,7 @@ def test_the_rights_table() -> None:
         Permission.MANAGE_COMPANY: {owner},
         Permission.READ_AUDIT: {owner},
         Permission.MANAGE_BILLING: {owner},
+        Permission.EXPORT_DATA: {owner},
     }
 
 

@@ -21,6 +21,7 @@ COMMANDS = {
     "projects",
     "search",
     "audit",
+    "export",
     "billing",
     "buy",
     "usage",

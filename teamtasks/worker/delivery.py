@@ -38,9 +38,12 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select
 
 from teamtasks.db import unit_of_work
 from teamtasks.i18n import gettext, language_from_telegram
+from teamtasks.models import GroupChat
+from teamtasks.models.enums import Language
 from teamtasks.services import outbox
 from teamtasks.services.notifications import MAX_TEXT
 from teamtasks.services.outbox import Delivery
@@ -141,9 +144,13 @@ async def _send_chat(
                 await _hand_back(ctx, queue, leased, report)
                 return
         message = [queue.popleft()]
+        title = ""
         if waited and queue:
-            message += _fold(message[0], queue, _digest_title(ctx, len(queue) + 1))
-        outcome, error = await _send(ctx, chat_id, message)
+            language = await _group_language(ctx, chat_id)
+            title = gettext(language, "worker.digest.title", count=len(queue) + 1)
+            message += _fold(message[0], queue, title)
+            title = gettext(language, "worker.digest.title", count=len(message))
+        outcome, error = await _send(ctx, chat_id, message, title)
         ids = [delivery.id for delivery in message]
         leased.difference_update(ids)
         await _record(ctx, chat_id, ids, outcome, error)
@@ -175,9 +182,13 @@ async def _backlog(
     return deque(batch)
 
 
-def _digest_title(ctx: WorkerContext, count: int) -> str:
-    language = language_from_telegram(ctx.settings.default_language)
-    return gettext(language, "worker.digest.title", count=count)
+async def _group_language(ctx: WorkerContext, chat_id: int) -> Language:
+    """The language the group was linked in (a digest is read by the group), else the default."""
+    async with ctx.factory() as session:
+        language = await session.scalar(
+            select(GroupChat.language).where(GroupChat.chat_id == chat_id)
+        )
+    return language or language_from_telegram(ctx.settings.default_language)
 
 
 def _fold(first: Delivery, queue: deque[Delivery], title: str) -> list[Delivery]:
@@ -191,12 +202,12 @@ def _fold(first: Delivery, queue: deque[Delivery], title: str) -> list[Delivery]
 
 
 async def _send(
-    ctx: WorkerContext, chat_id: int, message: list[Delivery]
+    ctx: WorkerContext, chat_id: int, message: list[Delivery], title: str
 ) -> tuple[Outcome, str | None]:
+    """One notification, or several folded under `title` (a digest)."""
     if len(message) == 1:
         text, markup = message[0].text, message[0].reply_markup
     else:
-        title = _digest_title(ctx, len(message))
         text = DIGEST_SEPARATOR.join([title, *(delivery.text for delivery in message)])
         markup = None
     keyboard = InlineKeyboardMarkup.model_validate(markup) if markup else None

@@ -3,10 +3,11 @@
     make bench            (or: .venv/bin/python -m bench.files [--runs N])
 
 The service path is the bot's: `attach_file` in a unit of work wrapped in `staged_objects`
-(checks, content check by magic bytes, sha256, multipart above 8 MiB, the File row, the audit
-row, the commit), fed 64 KiB chunks as a Telegram download arrives. The baseline is one
-`put_object` of the same bytes with the same aiobotocore client. The store is moto's S3 server
-in a process of its own, so this process's memory is the upload's alone; PostgreSQL holds rows.
+(checks, content check by magic bytes, sha256, one put up to 64 MiB with what passed 8 MiB
+waiting on disk, the File row, the audit row, the commit), fed 64 KiB chunks as a Telegram
+download arrives. The baseline is one `put_object` of the same bytes with the same aiobotocore
+client. The store is moto's S3 server in a process of its own, so this process's memory is the
+upload's alone; PostgreSQL holds rows.
 
 Prints MiB/s (median of N runs, the two paths taking turns) for 1, 10 and 20 MiB files, the
 ratio service/direct (target >= 0.8), and the memory this process grows by while a 20 MiB file

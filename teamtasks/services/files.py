@@ -26,7 +26,7 @@ import asyncio
 import hashlib
 import re
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,7 +35,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.config import MIB
-from teamtasks.models import Company, File, Task, User
+from teamtasks.models import AuditLog, Company, File, Task, User
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Role
 from teamtasks.services import audit, limits
@@ -180,22 +180,24 @@ async def check_upload(
     require(actor, Permission.WORK_ON_TASKS)
     require_good_standing(actor)
     check_id(number, task_not_found(number), maximum=MAX_INT4)
+    # One round trip: the task, the company's storage used and its plan's quota.
     row = (
         await session.execute(
-            select(Task, Company.storage_used_bytes)
+            select(Task, Company.storage_used_bytes, limits.storage_quota_of(Company.id))
             .join(Company, Company.id == Task.company_id)
             .where(Task.company_id == actor.company_id, Task.number == number)
         )
     ).first()
     if row is None:
         raise task_not_found(number)
-    task, used = row
+    task, used, quota = row
+    if quota is None:
+        raise limits.plan_not_found()
     name = clean_file_name(file_name)
     stem, dot, extension = name.rpartition(".")
     kind = kind_of(extension.lower()) if dot and stem else None
     if kind is None:
         raise FileTypeNotAllowed()
-    quota = await limits.storage_quota(session, company_id=actor.company_id)
     if size is not None:
         if size > max_bytes:
             raise FileTooBig(max=max_bytes // MIB)
@@ -219,26 +221,43 @@ async def attach_file(
     """Attach the file streamed by `chunks` to task #number: checked, stored, recorded.
 
     `chunks` is not read before the checks of `check_upload` pass, so a lazy download (an
-    async generator) starts only for a file that may be attached.
+    async generator) starts only for a file that may be attached. Once the whole file has
+    passed its checks, its rows go in while the store finishes the put (for S3, the request
+    that sends it); the storage it uses is counted after the put, so the company's row is not
+    locked while the object travels, and the caller commits after that.
     """
     upload = await check_upload(
         session, actor=actor, number=number, file_name=file_name, size=size, max_bytes=max_bytes
     )
     kind, used, quota = upload.kind, upload.used_bytes, upload.quota_bytes
     key = f"company_{actor.company_id}/task_{upload.task.id}/{uuid.uuid4().hex}.{kind.extension}"
-    digest = hashlib.sha256()
-    stream = _checked(chunks, kind, digest, max_bytes=max_bytes, used=used, quota=quota)
+    rows: asyncio.Task[tuple[File, AuditLog]] | None = None
+
+    def received(size: int, sha256: Sha256) -> None:
+        nonlocal rows
+        rows = asyncio.create_task(
+            _add_rows(session, actor, upload, key, size, sha256, telegram_file_id)
+        )
+
+    stream = _checked(chunks, kind, received, max_bytes=max_bytes, used=used, quota=quota)
     try:
         stored = await staged.storage.put(key=key, chunks=stream, content_type=kind.content_type)
-    except StorageUnavailableError as exc:
-        log.warning("file_not_stored", key=key, error=str(exc))
-        raise StorageUnavailable() from exc
+    except BaseException as exc:
+        if rows is not None:
+            await _remove_rows(session, rows)
+        if isinstance(exc, StorageUnavailableError):
+            log.warning("file_not_stored", key=key, error=str(exc))
+            raise StorageUnavailable() from exc
+        raise
     finally:
         await stream.aclose()
     try:
-        file = await _record(
-            session, actor, upload, key, stored, digest.hexdigest(), quota, telegram_file_id
-        )
+        assert rows is not None, "the store returned before the end of the stream"
+        file, _ = await rows
+        if not await _count(session, actor, stored, quota):
+            # Another upload took the space meanwhile.
+            await _remove_rows(session, rows)
+            raise _quota_full(quota)
     except BaseException:
         await asyncio.shield(delete_quietly(staged.storage, [key]))
         raise
@@ -246,16 +265,58 @@ async def attach_file(
     return file
 
 
+HASH_BATCH = 1024 * 1024
+"""Bytes handed to the hashing thread at a time."""
+
+
+class Sha256:
+    """The sha256 of a stream, computed in a worker thread while the stream flows on.
+
+    Chunks are hashed in batches of HASH_BATCH, in order, one batch at a time (hashlib releases
+    the GIL on large buffers), so the event loop only collects them.
+    """
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._batch: list[bytes] = []
+        self._batch_size = 0
+        self._running: asyncio.Future[None] | None = None
+
+    async def update(self, chunk: bytes) -> None:
+        self._batch.append(chunk)
+        self._batch_size += len(chunk)
+        if self._batch_size >= HASH_BATCH:
+            await self._hand_over()
+
+    async def hexdigest(self) -> str:
+        await self._hand_over()
+        assert self._running is not None
+        await self._running
+        return self._hash.hexdigest()
+
+    async def _hand_over(self) -> None:
+        if self._running is not None:
+            await self._running
+        batch, self._batch, self._batch_size = self._batch, [], 0
+        self._running = asyncio.get_running_loop().run_in_executor(None, self._hash_all, batch)
+
+    def _hash_all(self, batch: list[bytes]) -> None:
+        for chunk in batch:
+            self._hash.update(chunk)
+
+
 async def _checked(
     chunks: AsyncIterable[bytes],
     kind: FileKind,
-    digest: hashlib._Hash,
+    received: Callable[[int, Sha256], None],
     *,
     max_bytes: int,
     used: int,
     quota: int,
 ) -> AsyncGenerator[bytes, None]:
+    """The chunks, checked as they pass; `received` is called once all of them passed."""
     check = ContentCheck(kind)
+    sha256 = Sha256()
     source = aiter(chunks)
     try:
         async for chunk in source:
@@ -265,7 +326,7 @@ async def _checked(
                 raise _quota_full(quota)
             if not check.feed(chunk):
                 raise ContentMismatch()
-            digest.update(chunk)
+            await sha256.update(chunk)
             yield chunk
     finally:
         if isinstance(source, AsyncGenerator):
@@ -274,19 +335,69 @@ async def _checked(
         raise FileEmpty()
     if not check.finish():
         raise ContentMismatch()
+    received(check.size, sha256)
 
 
-async def _record(
+async def _remove_rows(session: AsyncSession, rows: asyncio.Task[tuple[File, AuditLog]]) -> None:
+    """Let the task adding the rows end, then remove what it added: a failed attach leaves the
+    session as it found it. If we are cancelled meanwhile, so is the task (the caller's unit
+    of work rolls back)."""
+    try:
+        await asyncio.wait({rows})
+    except asyncio.CancelledError:
+        rows.cancel()
+        await asyncio.wait({rows})
+        raise
+    if rows.cancelled() or rows.exception() is not None:
+        return
+    file, audit_row = rows.result()
+    await session.delete(audit_row)
+    await session.delete(file)
+    await session.flush()
+
+
+async def _add_rows(
     session: AsyncSession,
     actor: Actor,
     upload: UploadCheck,
     key: str,
     size: int,
-    sha256: str,
-    quota: int,
+    sha256: Sha256,
     telegram_file_id: str | None,
-) -> File:
-    # One conditional UPDATE: concurrent uploads queue on the company row and none overshoots.
+) -> tuple[File, AuditLog]:
+    """The File row and its audit row, flushed (the commit has nothing left to write)."""
+    file = File(
+        company_id=actor.company_id,
+        task_id=upload.task.id,
+        uploaded_by_id=actor.user_id,
+        storage_key=key,
+        original_name=upload.name,
+        content_type=upload.kind.content_type,
+        size_bytes=size,
+        sha256=await sha256.hexdigest(),
+        telegram_file_id=telegram_file_id,
+    )
+    session.add(file)
+    await session.flush()
+    audit_row = audit.record_by(
+        session,
+        actor,
+        "file.attached",
+        "file",
+        file.id,
+        number=upload.task.number,
+        size=size,
+        content_type=upload.kind.content_type,
+    )
+    await session.flush()
+    return file, audit_row
+
+
+async def _count(session: AsyncSession, actor: Actor, size: int, quota: int) -> bool:
+    """Add the file's size to the company's storage used; False if it exceeds the quota.
+
+    One conditional UPDATE: concurrent uploads queue on the company row and none overshoots.
+    """
     counted = await session.scalar(
         update(Company)
         .where(Company.id == actor.company_id, Company.storage_used_bytes + size <= quota)
@@ -297,32 +408,7 @@ async def _record(
         .returning(Company.storage_used_bytes)
         .execution_options(synchronize_session=False)
     )
-    if counted is None:
-        raise _quota_full(quota)
-    file = File(
-        company_id=actor.company_id,
-        task_id=upload.task.id,
-        uploaded_by_id=actor.user_id,
-        storage_key=key,
-        original_name=upload.name,
-        content_type=upload.kind.content_type,
-        size_bytes=size,
-        sha256=sha256,
-        telegram_file_id=telegram_file_id,
-    )
-    session.add(file)
-    await session.flush()
-    audit.record_by(
-        session,
-        actor,
-        "file.attached",
-        "file",
-        file.id,
-        number=upload.task.number,
-        size=size,
-        content_type=upload.kind.content_type,
-    )
-    return file
+    return counted is not None
 
 
 def file_not_found() -> NotFound:

@@ -1,9 +1,10 @@
 """S3 and S3-compatible stores (AWS, MinIO, ...) through aiobotocore.
 
-At most PART_SIZE of an upload is held in memory. An object up to SINGLE_PUT_MAX goes up as one
-PutObject, what passed PART_SIZE waiting in a temporary file: one request instead of a multipart
-upload's four or more, whose merging of parts stores also pay for. A larger object is a multipart
-upload whose first part is that file and the rest PART_SIZE parts; a failed one is aborted.
+An upload holds at most PART_SIZE (and SPILL_SIZE past it) in memory. An object up to
+SINGLE_PUT_MAX goes up as one PutObject: its first PART_SIZE kept in memory, the rest waiting in a
+temporary file, sent as one body: one request instead of a multipart upload's four or more, whose
+merging of parts stores also pay for. A larger object is a multipart upload whose first part is
+what was kept (memory and file) and the rest PART_SIZE parts; a failed one is aborted.
 The bucket is private (created so when missing and S3_CREATE_BUCKET allows, with public access
 blocked where the store supports it); objects are encrypted at rest (SSE-S3) when S3_SSE says the
 store supports it. Links are SigV4 presigned GETs naming the file in Content-Disposition.
@@ -35,6 +36,7 @@ from teamtasks.storage.base import (
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
+    from _typeshed import WriteableBuffer
     from types_aiobotocore_s3 import S3Client
     from types_aiobotocore_s3.type_defs import CompletedPartTypeDef
 
@@ -43,8 +45,10 @@ log = structlog.stdlib.get_logger("teamtasks.storage")
 T = TypeVar("T")
 
 PART_SIZE = 8 * 1024 * 1024
-"""What an upload holds in memory at most: the part size of multipart uploads (S3's minimum is
-5 MiB) and the size above which an object waits on disk."""
+"""The part size of multipart uploads (S3's minimum is 5 MiB) and what an upload holds in memory
+(as its first bytes, or a part) besides SPILL_SIZE."""
+SPILL_SIZE = 1024 * 1024
+"""What a single put larger than PART_SIZE collects past it before writing it to disk."""
 SINGLE_PUT_MAX = 64 * 1024 * 1024
 """Objects up to this size (and the rest of a part past it) go up in one request; larger ones
 in parts."""
@@ -146,9 +150,10 @@ class S3Storage:
         log.info("bucket_created", bucket=self.bucket)
 
     async def put(self, *, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
-        # The buffer is sent as it is: a BytesIO (bytes or a bytearray would be copied into one).
+        # Buffers are sent as they are: BytesIO (bytes or a bytearray would be copied into one).
         buffer = io.BytesIO()
-        spool: IO[bytes] | None = None
+        kept: io.BytesIO | None = None
+        spool: io.BufferedRandom | None = None
         parts: list[CompletedPartTypeDef] = []
         upload_id: str | None = None
         size = 0
@@ -156,21 +161,28 @@ class S3Storage:
             async for chunk in chunks:
                 buffer.write(chunk)
                 size += len(chunk)
-                if buffer.tell() < self._part_size:
+                if buffer.tell() < (self._part_size if kept is None else SPILL_SIZE):
                     continue
                 if upload_id is None and size <= self._single_put_max:
-                    spool = await _spill(spool, buffer)
+                    if kept is None:
+                        kept = buffer
+                    else:
+                        spool = await _spill(spool, buffer)
                 else:
                     if upload_id is None:
                         upload_id = await self._start_upload(key, content_type)
-                        if spool is not None:
-                            parts.append(await self._upload_part(key, upload_id, 1, spool))
-                            await asyncio.to_thread(spool.close)
-                            spool = None
-                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, buffer))
+                    # What a single put kept so far, if anything, goes up with it as the part.
+                    parts.append(
+                        await self._upload_part(
+                            key, upload_id, len(parts) + 1, _joined(kept, spool, buffer)
+                        )
+                    )
+                    if spool is not None:
+                        await asyncio.to_thread(spool.close)
+                    kept = spool = None
                 buffer = io.BytesIO()
             if upload_id is None:
-                body = buffer if spool is None else await _spill(spool, buffer)
+                body = _joined(kept, spool, buffer)
                 body.seek(0)
                 await _call(
                     self._client.put_object(
@@ -271,10 +283,56 @@ class S3Storage:
         await _call(self._client.head_bucket(Bucket=self.bucket))
 
 
-async def _spill(spool: IO[bytes] | None, buffer: io.BytesIO) -> IO[bytes]:
+def _joined(*streams: io.BytesIO | io.BufferedRandom | None) -> IO[bytes]:
+    """The streams given, read one after the other as one (the only one as it is)."""
+    present = [stream for stream in streams if stream is not None]
+    if len(present) == 1:
+        return present[0]
+    return io.BufferedReader(_Joined(*present))
+
+
+class _Joined(io.RawIOBase):
+    """Seekable streams read one after the other as one (a single put's body: the part kept in
+    memory, what waited on disk, the rest in memory), without copying them together."""
+
+    def __init__(self, *streams: io.BytesIO | io.BufferedRandom) -> None:
+        super().__init__()
+        self._streams = [(stream, stream.seek(0, io.SEEK_END)) for stream in streams]
+        self._size = sum(size for _, size in self._streams)
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, target: WriteableBuffer) -> int:
+        """Read from the stream the position is in (a short read at its end, as raw reads may)."""
+        start = 0
+        for stream, size in self._streams:
+            if self._position < start + size:
+                stream.seek(self._position - start)
+                with memoryview(target) as view:
+                    read = stream.readinto(view[: start + size - self._position])
+                self._position += read
+                return read
+            start += size
+        return 0
+
+
+async def _spill(spool: io.BufferedRandom | None, buffer: io.BytesIO) -> io.BufferedRandom:
     """Append the buffer to the temporary file (made on first use, deleted when closed)."""
 
-    def write() -> IO[bytes]:
+    def write() -> io.BufferedRandom:
         target = spool if spool is not None else tempfile.TemporaryFile()  # noqa: SIM115
         target.write(buffer.getbuffer())
         return target

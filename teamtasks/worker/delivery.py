@@ -10,6 +10,7 @@ Telegram answers decides each row's fate:
     403 Forbidden               the person blocked the bot (or it left the group): marked
                                 unreachable, nothing more is sent to that chat
     400 Bad Request             the message itself is refused: failed, with Telegram's reason
+                                (as is a stored keyboard that is not one, before it is sent)
     anything else               retried with a growing backoff, then failed with the reason
 
 A group that has reached its limit while more is waiting for it gets one digest folding the
@@ -38,6 +39,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import InlineKeyboardMarkup
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from teamtasks.db import unit_of_work
@@ -93,26 +95,57 @@ async def deliver(ctx: WorkerContext, *, ids: Sequence[int] | None = None) -> Re
 
 
 async def _send_batch(ctx: WorkerContext, batch: list[Delivery], report: Report) -> None:
+    """Send a batch, one sender per chat; a chat whose sender fails does not stop the others.
+
+    Every sender runs to its end before the lease renewer stops (a sender still running
+    unrenewed would see its rows leased and sent again by another run); what failed is raised
+    then, together.
+    """
     chats: dict[int, deque[Delivery]] = {}
     for delivery in batch:
         chats.setdefault(delivery.chat_id, deque()).append(delivery)
-    leased = {delivery.id for delivery in batch}
+    leased = {chat_id: {delivery.id for delivery in queue} for chat_id, queue in chats.items()}
     async with _renewing(ctx, leased):
-        await asyncio.gather(
-            *(_send_chat(ctx, chat_id, queue, leased, report) for chat_id, queue in chats.items())
+        results = await asyncio.gather(
+            *(
+                _send_chat_alone(ctx, chat_id, queue, leased[chat_id], report)
+                for chat_id, queue in chats.items()
+            ),
+            return_exceptions=True,
         )
+    errors = [result for result in results if isinstance(result, BaseException)]
+    if errors:
+        raise BaseExceptionGroup("chats not delivered", errors)
+
+
+async def _send_chat_alone(
+    ctx: WorkerContext,
+    chat_id: int,
+    queue: deque[Delivery],
+    leased: set[int],
+    report: Report,
+) -> None:
+    """One chat's sender; if it fails, its rows are no longer renewed: their lease lapses and
+    they go again, while the other chats carry on."""
+    try:
+        await _send_chat(ctx, chat_id, queue, leased, report)
+    except Exception:
+        leased.clear()
+        raise
 
 
 @contextlib.asynccontextmanager
-async def _renewing(ctx: WorkerContext, leased: set[int]) -> AsyncIterator[None]:
-    """Renew the lease of the rows still unsent every third of a lease, while the batch runs."""
+async def _renewing(ctx: WorkerContext, leased: dict[int, set[int]]) -> AsyncIterator[None]:
+    """Renew the lease of the rows still unsent (by chat) every third of a lease, while the
+    batch runs."""
     lease = timedelta(seconds=ctx.settings.delivery_lease_seconds)
 
     async def renew() -> None:
         while True:
             await asyncio.sleep(lease.total_seconds() / 3)
+            ids = sorted(row for rows in leased.values() for row in rows)
             async with unit_of_work(ctx.factory) as session:
-                await outbox.extend(session, ids=sorted(leased), until=ctx.clock() + lease)
+                await outbox.extend(session, ids=ids, until=ctx.clock() + lease)
 
     renewer = asyncio.create_task(renew())
     try:
@@ -130,7 +163,10 @@ async def _send_chat(
     leased: set[int],
     report: Report,
 ) -> None:
-    """Send one chat's messages in order, folding a group's backlog into a digest."""
+    """Send one chat's messages in order, folding a group's backlog into a digest.
+
+    `leased` holds this chat's rows that are leased and unsent.
+    """
     while queue:
         if ctx.stopping.is_set():
             await _hand_back(ctx, queue, leased, report)
@@ -210,7 +246,12 @@ async def _send(
     else:
         text = DIGEST_SEPARATOR.join([title, *(delivery.text for delivery in message)])
         markup = None
-    keyboard = InlineKeyboardMarkup.model_validate(markup) if markup else None
+    try:
+        keyboard = InlineKeyboardMarkup.model_validate(markup) if markup else None
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        where = ".".join(["reply_markup", *(str(part) for part in error["loc"])])
+        return Outcome.FAILED, f"invalid {where}: {error['msg']}"
     while True:
         await ctx.limiter.acquire(chat_id)
         try:

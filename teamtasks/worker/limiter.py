@@ -138,7 +138,9 @@ class RateLimiter:
 
     A sender first waits for its chat alone (no other sender here waits on that), then queues
     for the overall bucket behind the other senders of this process, so they do not all poll
-    the buckets at every interval.
+    the buckets at every interval. In that queue it waits for the overall bucket only: if its
+    chat is no longer ready when its turn comes (another sender to the chat took it, or Telegram
+    put it on hold), it leaves the queue to wait for the chat, and the senders behind it go on.
     """
 
     def __init__(
@@ -164,9 +166,13 @@ class RateLimiter:
 
     async def acquire(self, chat_id: int) -> None:
         chat = self._chat(chat_id)
-        await self._wait([chat], take=False)
-        async with self._turn:
-            await self._wait([("all", self.limits.overall), chat], take=True)
+        overall = ("all", self.limits.overall)
+        while True:
+            await self._wait([chat], take=False)
+            async with self._turn:
+                await self._wait([overall], take=False)
+                if await self.buckets.check(self._clock(), [overall, chat], take=True) <= 0:
+                    return
 
     async def hold(self, chat_id: int, seconds: float) -> None:
         await self.buckets.hold(self._clock(), self._chat(chat_id)[0], seconds)

@@ -8,9 +8,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
-from teamtasks.db import SessionFactory
+from teamtasks.db import SessionFactory, unit_of_work
 from teamtasks.models import Notification, User
 from teamtasks.models.enums import NotificationStatus
 from teamtasks.services.outbox import MAX_ATTEMPTS, backoff
@@ -190,3 +192,86 @@ async def test_passing_failures_are_retried_with_backoff_then_kept_as_failed(
     assert backoff(1) == timedelta(seconds=30)
     assert backoff(MAX_ATTEMPTS) == timedelta(hours=1)
     assert Counter(bot_texts(telegram, anna.id)) == Counter()
+
+
+async def test_a_stored_keyboard_that_is_not_one_fails_its_row_and_every_other_chat_gets_its_own(
+    telegram: EmulatorServer,
+    people: People,
+    committing_factory: SessionFactory,
+    context: ContextFactory,
+) -> None:
+    anna, boris = await people(2)
+    company_id = await enrol(committing_factory, [anna, boris])
+    await write(committing_factory, company_id, [anna.id, boris.id, anna.id, boris.id])
+    async with unit_of_work(committing_factory) as session:
+        await session.execute(
+            update(Notification)
+            .where(Notification.text == "n1")
+            .values(reply_markup={"inline_keyboard": "not a keyboard"})
+        )
+    worker = await context(delivery_chat_messages_per_second=4.0)
+
+    report = await deliver(worker)
+
+    assert (report.sent, report.failed) == (3, 1)
+    assert bot_texts(telegram, anna.id) == ["n0", "n2"]
+    assert bot_texts(telegram, boris.id) == ["n3"]
+    async with committing_factory() as session:
+        row = await session.scalar(select(Notification).where(Notification.text == "n1"))
+    assert row is not None
+    assert (row.status, row.last_error) == (
+        NotificationStatus.FAILED,
+        "invalid reply_markup.inline_keyboard: Input should be a valid list",
+    )
+
+
+async def test_when_recording_one_chats_message_fails_the_other_chats_are_still_sent_once(
+    telegram: EmulatorServer,
+    people: People,
+    committing_factory: SessionFactory,
+    context: ContextFactory,
+) -> None:
+    """Anna's message goes, but marking it sent fails; Boris's three, paced a second apart,
+    are all sent and marked before the job gives up, so no run sends them again."""
+    anna, boris = await people(2)
+    company_id = await enrol(committing_factory, [anna, boris])
+    await write(committing_factory, company_id, [anna.id, boris.id, boris.id, boris.id])
+    worker = await context()
+    async with unit_of_work(committing_factory) as session:
+        await session.execute(text(REFUSE_SENT.format(chat_id=anna.id)))
+        await session.execute(text(REFUSE_SENT_TRIGGER))
+    try:
+        with pytest.raises(ExceptionGroup) as raised:
+            await deliver(worker)
+    finally:
+        async with unit_of_work(committing_factory) as session:
+            await session.execute(text("DROP FUNCTION refuse_sent() CASCADE"))
+
+    assert raised.group_contains(DBAPIError, match="recording refused")
+    async with committing_factory() as session:
+        rows = await session.execute(
+            select(Notification.text, Notification.status).order_by(Notification.id)
+        )
+        fates = rows.tuples().all()
+    assert fates == [
+        ("n0", NotificationStatus.PENDING),  # sent, unrecorded: its lease lapses, it goes again
+        ("n1", NotificationStatus.SENT),
+        ("n2", NotificationStatus.SENT),
+        ("n3", NotificationStatus.SENT),
+    ]
+    assert bot_texts(telegram, boris.id) == ["n1", "n2", "n3"]
+
+
+REFUSE_SENT = """
+CREATE FUNCTION refuse_sent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.chat_id = {chat_id} AND NEW.status::text = 'sent' THEN
+    RAISE EXCEPTION 'recording refused';
+  END IF;
+  RETURN NEW;
+END $$
+"""
+REFUSE_SENT_TRIGGER = (
+    "CREATE TRIGGER refuse_sent BEFORE UPDATE ON notifications "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_sent()"
+)

@@ -241,36 +241,68 @@ async def join_from_group(session: AsyncSession, *, user: User, chat_id: int) ->
 
 async def group_migrated(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> bool:
     """Telegram upgraded the group to a supergroup: its link, the tasks made from its messages
-    and the announcements still to send follow it. False when the group was not linked."""
+    and the announcements still to send follow it. False when the group was not linked.
+
+    The supergroup may be linked already (someone ran /link there before this news was
+    handled): to the same company, the old link merges into that one (its settings stay); to
+    another, the old link goes and its announcements are not sent, the conflict audited.
+    Either way the tasks keep pointing at their messages, which are the supergroup's now.
+    """
     row = await session.scalar(select(GroupChat).where(GroupChat.chat_id == old_chat_id))
     if row is None:
         return False
-    row.chat_id = new_chat_id
     await session.execute(
         update(Task)
         .where(Task.company_id == row.company_id, Task.source_chat_id == old_chat_id)
         .values(source_chat_id=new_chat_id)
     )
-    await session.execute(
-        update(Notification)
-        .where(
-            Notification.chat_id == old_chat_id,
-            Notification.status == NotificationStatus.PENDING,
-        )
-        .values(chat_id=new_chat_id)
+    pending = update(Notification).where(
+        Notification.chat_id == old_chat_id,
+        Notification.status == NotificationStatus.PENDING,
     )
+    linked = await session.scalar(select(GroupChat).where(GroupChat.chat_id == new_chat_id))
+    if linked is None:
+        row.chat_id = new_chat_id
+        await session.execute(pending.values(chat_id=new_chat_id))
+        _audit_migration(session, row, "group.migrated", old_chat_id, new_chat_id)
+    elif linked.company_id == row.company_id:
+        await session.execute(pending.values(chat_id=new_chat_id))
+        await session.execute(delete(GroupChat).where(GroupChat.id == row.id))
+        _audit_migration(
+            session, linked, "group.migrated", old_chat_id, new_chat_id, merged_link=row.id
+        )
+    else:
+        await session.execute(
+            pending.values(
+                status=NotificationStatus.SKIPPED,
+                last_error="the supergroup is linked to another company",
+            )
+        )
+        await session.execute(delete(GroupChat).where(GroupChat.id == row.id))
+        _audit_migration(session, row, "group.migrate_conflict", old_chat_id, new_chat_id)
+    await session.flush()
+    return True
+
+
+def _audit_migration(
+    session: AsyncSession,
+    row: GroupChat,
+    action: str,
+    old_chat_id: int,
+    new_chat_id: int,
+    **details: int,
+) -> None:
     audit.record(
         session,
         company_id=row.company_id,
         user_id=None,
-        action="group.migrated",
+        action=action,
         entity_type="group",
         entity_id=row.id,
         before=old_chat_id,
         after=new_chat_id,
+        **details,
     )
-    await session.flush()
-    return True
 
 
 async def bot_removed(session: AsyncSession, *, chat_id: int, by_user_id: int | None) -> bool:

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.i18n import gettext
-from teamtasks.models import AuditLog, GroupChat, Membership, Notification
+from teamtasks.models import AuditLog, GroupChat, Membership, Notification, Task
 from teamtasks.models.enums import NotificationStatus, Role, TaskStatus
 from teamtasks.services import groups, projects, tasks
+from teamtasks.services.actors import Actor
 from teamtasks.services.errors import Conflict, Forbidden, NotFound
 from tests.services.helpers import Team, snapshot
 from tests.support import factories
@@ -110,6 +111,84 @@ async def test_the_link_follows_a_supergroup_upgrade_and_goes_with_the_bot(
     )
     assert set(skipped) == {NotificationStatus.SKIPPED}
     assert not await groups.bot_removed(session, chat_id=SUPERGROUP, by_user_id=None)
+
+
+async def _upgrade_with_the_supergroup_linked_first(
+    session: AsyncSession, acme: Team, supergroup_linker: Actor
+) -> tuple[Task, list[str]]:
+    """Acme's group with a task from its messages and announcements to send; the supergroup
+    it becomes is linked (by `supergroup_linker`) before Telegram's news of the upgrade."""
+    await groups.link_group(
+        session, actor=acme.owner_actor, chat_id=CHAT, project_id=acme.project.id
+    )
+    task = await tasks.create_task(
+        session,
+        actor=acme.member_actor,
+        title="From the chat",
+        project_id=acme.project.id,
+        source=(CHAT, 7),
+    )
+    pending = await _announcements(session, CHAT)
+    assert pending
+    await groups.link_group(session, actor=supergroup_linker, chat_id=SUPERGROUP)
+    assert await groups.group_migrated(session, old_chat_id=CHAT, new_chat_id=SUPERGROUP)
+    return task, pending
+
+
+async def _group_audit(session: AsyncSession, company_id: int) -> list[AuditLog]:
+    rows = await session.scalars(
+        select(AuditLog)
+        .where(AuditLog.company_id == company_id, AuditLog.entity_type == "group")
+        .order_by(AuditLog.id)
+    )
+    return list(rows)
+
+
+async def test_an_upgrade_to_a_supergroup_the_company_linked_already_merges_the_links(
+    session: AsyncSession, acme: Team
+) -> None:
+    task, pending = await _upgrade_with_the_supergroup_linked_first(
+        session, acme, acme.manager_actor
+    )
+
+    assert await groups.find_link(session, chat_id=CHAT) is None
+    link = await groups.find_link(session, chat_id=SUPERGROUP)
+    assert link is not None
+    assert (link.company_id, link.project_id) == (acme.company.id, None)  # as linked there
+    assert (task.source_chat_id, task.source_message_id) == (SUPERGROUP, 7)
+    assert await _announcements(session, SUPERGROUP) == pending
+    statuses = await session.scalars(
+        select(Notification.status).where(Notification.chat_id == SUPERGROUP)
+    )
+    assert set(statuses) == {NotificationStatus.PENDING}
+    [row] = (await session.scalars(select(GroupChat))).all()
+    audited = (await _group_audit(session, acme.company.id))[-1]
+    assert (audited.action, audited.entity_id) == ("group.migrated", row.id)
+    assert (audited.details["before"], audited.details["after"]) == (CHAT, SUPERGROUP)
+    assert audited.details["merged_link"] != row.id
+
+
+async def test_an_upgrade_to_a_supergroup_another_company_linked_drops_the_old_link(
+    session: AsyncSession, acme: Team, globex: Team
+) -> None:
+    task, pending = await _upgrade_with_the_supergroup_linked_first(
+        session, acme, globex.owner_actor
+    )
+
+    assert await groups.find_link(session, chat_id=CHAT) is None
+    link = await groups.find_link(session, chat_id=SUPERGROUP)
+    assert link is not None
+    assert link.company_id == globex.company.id
+    assert (task.source_chat_id, task.source_message_id) == (SUPERGROUP, 7)
+    assert await _announcements(session, SUPERGROUP) == []  # Acme's news stay out of it
+    statuses = await session.scalars(
+        select(Notification.status).where(Notification.chat_id == CHAT)
+    )
+    assert list(statuses) == [NotificationStatus.SKIPPED] * len(pending)
+    audited = (await _group_audit(session, acme.company.id))[-1]
+    assert audited.action == "group.migrate_conflict"
+    assert (audited.details["before"], audited.details["after"]) == (CHAT, SUPERGROUP)
+    assert [a.action for a in await _group_audit(session, globex.company.id)] == ["group.linked"]
 
 
 async def test_the_projects_changes_are_announced_in_its_groups_unless_switched_off(

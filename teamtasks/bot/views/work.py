@@ -107,3 +107,10 @@ def local_time(moment: datetime, timezone: str) -> str:
 def notice(language: Language, key: str, **params: Any) -> Screen:
     """A plain message without buttons."""
     return Screen(t(language, key, **params))
+
+
+def group_question(screen: Screen, user_id: int, name: str, language: Language) -> str:
+    """A question asked in a group: it mentions the person it is for (so that Telegram's
+    selective ForceReply targets them) and asks for a reply to it."""
+    mention = f'<a href="tg://user?id={user_id}">{safe(name, NAME_UNITS)}</a>'
+    return t(language, "work.ask.in_group", mention=mention, question=screen.text)

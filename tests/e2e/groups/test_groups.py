@@ -3,17 +3,20 @@ on, as in production: the bot sees commands, mentions and replies to it only).""
 
 from __future__ import annotations
 
+import io
 import os
 
+import aiohttp
 from sqlalchemy import select
 
 from teamtasks.db import SessionFactory
-from teamtasks.models import AuditLog, File, Membership, Task
+from teamtasks.models import AuditLog, File, Membership, Task, TaskComment
 from teamtasks.models.enums import Role, TaskStatus
 from teamtasks.services import due_dates
 from tests.e2e.groups.conftest import GroupTeam, actions, link_of, said
-from tests.e2e.work.conftest import alert, en, ru, task_row
+from tests.e2e.work.conftest import alert, en, ru, say, task_row
 from tgemulator import EmulatorServer
+from tgemulator.client import Group, Person
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + os.urandom(3000) + b"\n%%EOF\n"
 
@@ -190,3 +193,104 @@ async def test_the_link_survives_the_groups_upgrade_to_a_supergroup(
     channel = str(group.id).removeprefix("-100")
     assert any(f"https://t.me/c/{channel}/{asked}" == e.get("url") for e in source), card.raw
     assert ru("groups.card.source") in (card.text or "")
+
+
+async def test_a_files_link_or_copy_pressed_for_in_the_group_goes_to_the_presser_privately(
+    team: GroupTeam,
+) -> None:
+    group = team.group
+    await said(group, team.anna, "/link")
+    await group.press(team.anna, en("groups.button.announce_off"))
+    shared = await group.send_file(team.bob, "spec.pdf", PDF, caption="Login page spec")
+    await said(group, team.anna, "/new", reply_to=shared)
+    await group.press(team.anna, en("files.button.files_count", count=1))
+
+    # Anna never started the bot: it may not write to her, so she is asked to start it.
+    not_started = await group.press(team.anna, "🔗 1")
+    await say(team.anna, "/my")
+    linked = await group.press(team.anna, "🔗 1")
+    link = await team.anna.wait_reply()
+    resent = await group.press(team.anna, "📨 1")
+    copy = await team.anna.wait_reply()
+    bob_not_started = await group.press(team.bob, "📨 1")
+
+    assert alert(not_started) == en("files.private.start_bot")
+    assert alert(bob_not_started) == ru("files.private.start_bot")
+    assert linked is not None
+    assert not linked.show_alert
+    assert linked.text == en("files.toast.sent_privately")
+    assert "spec.pdf (2.9 KB)" in (link.text or "")
+    assert resent is not None
+    assert resent.text == en("files.toast.sent_privately")
+    assert copy.document is not None
+    posted = [m for m in await group.messages() if m.from_bot]
+    assert [m for m in posted if m.document or m.photo] == []
+    assert not any("spec.pdf (" in (m.text or "") for m in posted), "no link in the group"
+
+
+async def reply_with_file(
+    group: Group, person: Person, reply_to: int, name: str, data: bytes
+) -> None:
+    """`person` replies in the group to a message with a document."""
+    form = aiohttp.FormData()
+    form.add_field("file", io.BytesIO(data), filename=name)
+    form.add_field("user_id", str(person.id))
+    form.add_field("reply_to_message_id", str(reply_to))
+    await group.client.request("POST", f"/emulator/api/groups/{group.id}/messages", data=form)
+
+
+async def test_a_question_asked_in_the_group_is_answered_by_a_reply_to_it_and_nothing_else(
+    team: GroupTeam, committing_factory: SessionFactory
+) -> None:
+    group = team.group
+    await said(group, team.anna, "/link")
+    await group.press(team.anna, en("groups.button.announce_off"))
+    card = await said(group, team.anna, "/new Fix the login page @bob")
+
+    await group.press(team.bob, en("work.button.due"))
+    prompt = await group.wait_reply()
+    # Another's reply to the prompt and Bob's reply to another message answer nothing;
+    # updates are handled in order, so once /tasks is answered they were handled too.
+    await group.send(team.anna, "today", reply_to=prompt.message_id)
+    await group.send(team.bob, "friday", reply_to=card.message_id)
+    # A file in reply to the card is for its task, whatever question waits.
+    await reply_with_file(group, team.bob, card.message_id, "spec.pdf", PDF)
+    attached = await group.wait_reply(timeout=15)
+    listed = await said(group, team.anna, "/tasks")
+    unanswered = await task_row(committing_factory, team.acme_id, 1)
+    due_set = await said(group, team.bob, "tomorrow 18:00", reply_to=prompt.message_id)
+
+    await group.press(team.bob, ru("work.button.description"))
+    description_prompt = await group.wait_reply()
+    described = await said(
+        group, team.bob, "The form loses the password", reply_to=description_prompt.message_id
+    )
+    await group.press(team.bob, ru("work.button.comment"))
+    comment_prompt = await group.wait_reply()
+    commented = await said(group, team.bob, "On it", reply_to=comment_prompt.message_id)
+
+    assert prompt.reply_markup == {"force_reply": True, "selective": True}
+    assert f'href="tg://user?id={team.bob.id}"' in (prompt.html or "")
+    assert (prompt.text or "").startswith(ru("work.ask.in_group", mention="Bob", question=""))
+    assert "#1 Fix the login page" in (listed.text or "")
+    assert unanswered.due_at is None
+    assert "spec.pdf" in (attached.text or "")
+    async with committing_factory() as session:
+        names = await session.scalars(
+            select(File.original_name).where(File.task_id == unanswered.id)
+        )
+        assert list(names) == ["spec.pdf"]
+    expected = due_dates.parse_due("tomorrow 18:00", timezone="Europe/Moscow")
+    assert (await task_row(committing_factory, team.acme_id, 1)).due_at == expected
+    assert (due_set.text or "").startswith(ru("work.due.set", number=1, due="\0").split("\0")[0])
+    assert description_prompt.reply_markup == {"force_reply": True, "selective": True}
+    assert described.text == ru("work.description.set", number=1)
+    task = await task_row(committing_factory, team.acme_id, 1)
+    assert task.description == "The form loses the password"
+    assert comment_prompt.reply_markup == {"force_reply": True, "selective": True}
+    assert commented.text == ru("work.comment.added", number=1)
+    async with committing_factory() as session:
+        comments = await session.scalars(
+            select(TaskComment.text).where(TaskComment.task_id == task.id)
+        )
+        assert list(comments) == ["On it"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery, SendMessage
@@ -14,13 +14,12 @@ from teamtasks.bot.filters import TEXT_ANSWER
 from teamtasks.bot.handlers.work.common import (
     WorkInput,
     answered,
-    ask,
+    answers_question,
+    ask_by_button,
     asked,
     in_place,
-    message_id_of,
     require_page,
     send,
-    send_to,
 )
 from teamtasks.bot.handlers.work.tasks import refresh_card
 from teamtasks.bot.refusals import member
@@ -35,6 +34,7 @@ from teamtasks.services.actors import Actor, Permission, require
 async def ask_comment(
     callback: CallbackQuery,
     callback_data: TaskCallback,
+    bot: Bot,
     session: AsyncSession,
     actor: Actor | None,
     language: Language,
@@ -44,8 +44,18 @@ async def ask_comment(
     actor = member(actor)
     require(actor, Permission.WORK_ON_TASKS)
     task = await tasks.get_task(session, actor=actor, number=callback_data.number)
-    await ask(state, WorkInput.comment, actor, number=task.number, card=message_id_of(callback))
-    return send_to(callback, replies, notice(language, "work.ask.comment", number=task.number))
+    screen = notice(language, "work.ask.comment", number=task.number)
+    return await ask_by_button(
+        callback,
+        bot,
+        state,
+        replies,
+        WorkInput.comment,
+        actor,
+        language,
+        screen,
+        number=task.number,
+    )
 
 
 async def comment_given(
@@ -86,6 +96,8 @@ async def show_comments(
 
 
 def register(router: Router) -> None:
-    router.message.register(comment_given, StateFilter(WorkInput.comment), TEXT_ANSWER)
+    router.message.register(
+        comment_given, StateFilter(WorkInput.comment), TEXT_ANSWER, answers_question
+    )
     router.callback_query.register(ask_comment, TaskCallback.filter(F.action == TaskAction.COMMENT))
     router.callback_query.register(show_comments, CommentsCallback.filter())

@@ -3,19 +3,23 @@ and the questions asked in a conversation state.
 
 A question's answer is kept in the FSM data under `work_input`, with the company it was asked
 in: an answer that arrives after the user switched companies is not applied to the other one.
+In a group it is kept with the id of the prompt, whose replies alone answer it (`ask_by_button`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from aiogram import Bot
+from aiogram.enums import ChatType
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
-from aiogram.types import CallbackQuery, LinkPreviewOptions, Message
+from aiogram.types import CallbackQuery, ForceReply, LinkPreviewOptions, Message
 
 from teamtasks.bot.replies import Replies
-from teamtasks.bot.views.work import Screen
+from teamtasks.bot.views.work import Screen, group_question
+from teamtasks.models.enums import Language
 from teamtasks.services.actors import Actor
 from teamtasks.services.errors import Conflict, InvalidInput, NotFound
 from teamtasks.services.paging import Page
@@ -86,6 +90,59 @@ async def ask(state: FSMContext, question: State, actor: Actor, **values: int | 
     """Wait for the user's answer to a question about something of the actor's company."""
     await state.update_data({INPUT: {"company_id": actor.company_id, **values}})
     await state.set_state(question)
+
+
+async def ask_by_button(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    replies: Replies,
+    question: State,
+    actor: Actor,
+    language: Language,
+    screen: Screen,
+    **values: int | None,
+) -> AnswerCallbackQuery:
+    """Ask the question a button leads to in the button's chat; the card it was pressed on is
+    shown again with the answer.
+
+    In a private chat the prompt is a screen like any other. In a group the bot (in privacy
+    mode) sees only commands and replies to its own messages, so the prompt mentions the
+    presser and asks them, with a selective ForceReply, for a reply to it; only such a reply
+    answers the question there (`answers_question`). It is sent at once rather than after the
+    commit, since asking changes nothing and its id must be kept with the question. A
+    ForceReply takes the place of the prompt's buttons: /cancel is left there.
+    """
+    card = message_id_of(callback)
+    if callback.message is None or callback.message.chat.type == ChatType.PRIVATE:
+        await ask(state, question, actor, card=card, **values)
+        return send_to(callback, replies, screen)
+    user = callback.from_user
+    prompt = await bot(
+        SendMessage(
+            chat_id=callback.message.chat.id,
+            text=group_question(screen, user.id, user.full_name, language),
+            reply_markup=ForceReply(selective=True),
+            link_preview_options=NO_PREVIEW,
+        )
+    )
+    await ask(state, question, actor, card=card, prompt=prompt.message_id, **values)
+    return callback.answer()
+
+
+async def answers_question(message: Message, state: FSMContext) -> bool:
+    """Whether the message may answer the pending question: any in a private chat; in a group
+    only a reply to the question's prompt (not another message of the presser's, nor a reply
+    to another message of the bot's)."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    values = (await state.get_data()).get(INPUT)
+    replied = message.reply_to_message
+    return (
+        isinstance(values, dict)
+        and replied is not None
+        and values.get("prompt") == replied.message_id
+    )
 
 
 async def asked(state: FSMContext, actor: Actor) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from teamtasks.bot.callbacks.work import WORK_PREFIXES
 from teamtasks.bot.filters import Magic
-from teamtasks.bot.handlers.work.common import WorkInput, send
+from teamtasks.bot.handlers.work.common import WorkInput, answers_question, send
 from teamtasks.bot.views.work import notice, t
 from teamtasks.models.enums import Language
 
@@ -25,4 +25,4 @@ async def text_wanted(message: Message, language: Language) -> SendMessage:
 
 def register(router: Router) -> None:
     router.callback_query.register(stale_button, Magic(F.data.startswith(WORK_PREFIXES)))
-    router.message.register(text_wanted, StateFilter(WorkInput), Magic(~F.text))
+    router.message.register(text_wanted, StateFilter(WorkInput), Magic(~F.text), answers_question)

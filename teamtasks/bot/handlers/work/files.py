@@ -22,8 +22,8 @@ from typing import Any
 import aiohttp
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatAction, ChatType
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.filters import Command, StateFilter
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import (
     AnswerCallbackQuery,
@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from teamtasks.bot.callbacks.files import FILE_PREFIX, FileAction, FileCallback
 from teamtasks.bot.callbacks.work import TaskAction, TaskCallback
 from teamtasks.bot.filters import Magic
-from teamtasks.bot.handlers.work.common import in_place, send, send_to
+from teamtasks.bot.handlers.work.common import NO_PREVIEW, in_place, send, send_to
 from teamtasks.bot.refusals import member
 from teamtasks.bot.replies import Replies
 from teamtasks.bot.views.files import (
@@ -113,12 +113,14 @@ def task_shown_by(markup: object) -> int | None:
     return None
 
 
-async def for_a_task(message: Message) -> bool:
-    """A document or photo in a private chat, or one that replies to a task's screen."""
+async def for_a_task(message: Message, state: FSMContext) -> bool:
+    """A document or photo in a private chat where no question waits for an answer, or one
+    that replies to a task's screen in a group (whatever question waits there: the reply
+    says which task the file is for, and only a reply to its prompt answers a question)."""
     if message.document is None and not message.photo:
         return False
     if message.chat.type == ChatType.PRIVATE:
-        return True
+        return await state.get_state() is None
     replied = message.reply_to_message
     return replied is not None and task_shown_by(replied.reply_markup) is not None
 
@@ -245,20 +247,51 @@ async def _files_of(
     return files_screen(number, page, actor, language)
 
 
+def _pressed_in_group(callback: CallbackQuery) -> bool:
+    """The button is on a message in a group: what it fetches goes to the presser privately."""
+    return callback.message is not None and callback.message.chat.type != ChatType.PRIVATE
+
+
+def _start_the_bot(callback: CallbackQuery, language: Language) -> AnswerCallbackQuery:
+    """The bot may not write to the presser first: they are asked to start it."""
+    return callback.answer(t(language, "files.private.start_bot"), show_alert=True)
+
+
 async def send_link(
     callback: CallbackQuery,
     callback_data: FileCallback,
+    bot: Bot,
     session: AsyncSession,
     actor: Actor | None,
     language: Language,
     replies: Replies,
     files_store: ObjectStorage | None = None,
 ) -> AnswerCallbackQuery:
+    """The link, in the button's chat; pressed in a group, in the presser's private chat, for
+    only the company's members may have it (the group has others too).
+
+    In a group it is sent at once rather than after the commit: issuing a link changes
+    nothing, and the answer to the button depends on whether the presser could get it.
+    """
     actor = member(actor)
     link = await files.download_link(
         session, storage=_store(files_store), actor=actor, file_id=callback_data.file_id
     )
-    return send_to(callback, replies, link_screen(link, actor, language))
+    screen = link_screen(link, actor, language)
+    if not _pressed_in_group(callback):
+        return send_to(callback, replies, screen)
+    try:
+        await bot(
+            SendMessage(
+                chat_id=callback.from_user.id,
+                text=screen.text,
+                reply_markup=screen.markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        )
+    except TelegramForbiddenError:
+        return _start_the_bot(callback, language)
+    return callback.answer(t(language, "files.toast.sent_privately"))
 
 
 async def send_again(
@@ -269,25 +302,38 @@ async def send_again(
     actor: Actor | None,
     language: Language,
 ) -> AnswerCallbackQuery:
-    """Send the file into the chat again by its Telegram file_id (no download, no size limit).
+    """Send the file again by its Telegram file_id (no download, no size limit): into the
+    button's chat, or pressed in a group, into the presser's private chat (see `send_link`).
 
     Sent at once rather than after the commit: this changes nothing, and the answer to the
     button depends on whether Telegram took it.
     """
     actor = member(actor)
     file = await files.get_file(session, actor=actor, file_id=callback_data.file_id)
-    chat_id = callback.message.chat.id if callback.message is not None else callback.from_user.id
+    in_group = _pressed_in_group(callback)
+    chat_id = (
+        callback.message.chat.id
+        if callback.message is not None and not in_group
+        else callback.from_user.id
+    )
     image = file.content_type.startswith("image/")
-    if file.telegram_file_id is None or not await _resend(
-        bot, chat_id, file.telegram_file_id, image
-    ):
+    try:
+        sent = file.telegram_file_id is not None and await _resend(
+            bot, chat_id, file.telegram_file_id, image
+        )
+    except TelegramForbiddenError:
+        return _start_the_bot(callback, language)
+    if not sent:
         return callback.answer(t(language, "files.send.failed"), show_alert=True)
-    return callback.answer(t(language, "files.toast.sent"))
+    return callback.answer(
+        t(language, "files.toast.sent_privately" if in_group else "files.toast.sent")
+    )
 
 
 async def _resend(bot: Bot, chat_id: int, file_id: str, image: bool) -> bool:
     """A photo's file_id is sent as a photo, any other as a document; which one it is, only
-    Telegram knows, so an image is tried as a photo first."""
+    Telegram knows, so an image is tried as a photo first. TelegramForbiddenError: the bot
+    may not write to this chat."""
     methods: list[TelegramMethod[Message]] = [SendDocument(chat_id=chat_id, document=file_id)]
     if image:
         methods.insert(0, SendPhoto(chat_id=chat_id, photo=file_id))
@@ -296,6 +342,8 @@ async def _resend(bot: Bot, chat_id: int, file_id: str, image: bool) -> bool:
             await bot(method)
         except TelegramBadRequest:
             continue
+        except TelegramForbiddenError:
+            raise
         except TelegramAPIError:
             return False
         return True
@@ -350,7 +398,7 @@ def register(router: Router) -> None:
     router.message.middleware(opened)
     router.callback_query.middleware(opened)
     router.message.register(usage, Command("usage"))
-    router.message.register(file_sent, StateFilter(None), for_a_task)
+    router.message.register(file_sent, for_a_task)
     handlers: dict[FileAction, Callable[..., Awaitable[AnswerCallbackQuery]]] = {
         FileAction.LIST: show_files,
         FileAction.LINK: send_link,

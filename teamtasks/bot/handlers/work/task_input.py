@@ -7,7 +7,7 @@ shown again in place with the change.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery, SendMessage
@@ -19,13 +19,12 @@ from teamtasks.bot.filters import TEXT_ANSWER
 from teamtasks.bot.handlers.work.common import (
     WorkInput,
     answered,
-    ask,
+    answers_question,
+    ask_by_button,
     asked,
     drop_question,
     in_place,
-    message_id_of,
     send,
-    send_to,
 )
 from teamtasks.bot.handlers.work.task_card import editable
 from teamtasks.bot.handlers.work.tasks import refresh_card
@@ -41,6 +40,7 @@ from teamtasks.services.actors import Actor
 async def ask_due(
     callback: CallbackQuery,
     callback_data: TaskCallback,
+    bot: Bot,
     session: AsyncSession,
     actor: Actor | None,
     language: Language,
@@ -49,13 +49,16 @@ async def ask_due(
 ) -> AnswerCallbackQuery:
     actor = member(actor)
     task = await editable(session, actor, callback_data.number)
-    await ask(state, WorkInput.due, actor, number=task.number, card=message_id_of(callback))
-    return send_to(callback, replies, due_prompt(task, actor, language))
+    screen = due_prompt(task, actor, language)
+    return await ask_by_button(
+        callback, bot, state, replies, WorkInput.due, actor, language, screen, number=task.number
+    )
 
 
 async def ask_description(
     callback: CallbackQuery,
     callback_data: TaskCallback,
+    bot: Bot,
     session: AsyncSession,
     actor: Actor | None,
     language: Language,
@@ -64,8 +67,18 @@ async def ask_description(
 ) -> AnswerCallbackQuery:
     actor = member(actor)
     task = await editable(session, actor, callback_data.number)
-    await ask(state, WorkInput.description, actor, number=task.number, card=message_id_of(callback))
-    return send_to(callback, replies, description_prompt(task, language))
+    screen = description_prompt(task, language)
+    return await ask_by_button(
+        callback,
+        bot,
+        state,
+        replies,
+        WorkInput.description,
+        actor,
+        language,
+        screen,
+        number=task.number,
+    )
 
 
 async def due_given(
@@ -146,8 +159,10 @@ async def clear_description(
 
 
 def register(router: Router) -> None:
-    router.message.register(due_given, StateFilter(WorkInput.due), TEXT_ANSWER)
-    router.message.register(description_given, StateFilter(WorkInput.description), TEXT_ANSWER)
+    router.message.register(due_given, StateFilter(WorkInput.due), TEXT_ANSWER, answers_question)
+    router.message.register(
+        description_given, StateFilter(WorkInput.description), TEXT_ANSWER, answers_question
+    )
     for action, handler in (
         (TaskAction.DUE, ask_due),
         (TaskAction.DESCRIPTION, ask_description),

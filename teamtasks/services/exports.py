@@ -3,12 +3,19 @@ standing (such a company reads and exports everything, it only creates nothing).
 
 Every query is scoped by the actor's company. Rows stream from the database in batches
 (`yield_per`) into the archive, which is written to a temporary file, so memory stays flat
-however big the company is. Files are listed by their metadata; their contents stay where
-they are, downloadable by their links.
+however big the company is; each batch is formatted and deflated in a worker thread, so the
+bot's event loop serves other updates meanwhile. Files are listed by their metadata; their
+contents stay where they are, downloadable by their links.
+
+Text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` in front (as
+OWASP advises against CSV injection): a spreadsheet would run it as a formula, and a member's
+task titled `=HYPERLINK(...)` would run in the owner's spreadsheet. Only people's text can
+start so: numbers, codes, ISO times and JSON never do, and are written as they are.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -21,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -39,6 +46,8 @@ BATCH = 1000
 SLUG_MAX = 40
 
 Cell = str | int
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+"""What a cell starts with for a spreadsheet to read it as a formula."""
 
 
 @dataclass(frozen=True)
@@ -243,12 +252,21 @@ async def _write_sheet(
         archive.open(f"{sheet.name}.csv", "w", force_zip64=True) as raw,
         io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
     ):
-        writer = csv.writer(text)
-        writer.writerow(sheet.header)
+        csv.writer(text).writerow(sheet.header)
         async for partition in result.partitions():
-            writer.writerows(sheet.cells(row) for row in partition)
+            # One batch at a time, off the loop: formatting and deflating take the CPU.
+            await asyncio.to_thread(_write_rows, text, sheet, partition)
             count += len(partition)
     return count
+
+
+def _write_rows(text: TextIO, sheet: Sheet, rows: Sequence[Any]) -> None:
+    csv.writer(text).writerows([_safe(cell) for cell in sheet.cells(row)] for row in rows)
+
+
+def _safe(cell: Cell) -> Cell:
+    """The cell as a spreadsheet shows it rather than runs it (see the module's docstring)."""
+    return f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA) else cell
 
 
 @asynccontextmanager

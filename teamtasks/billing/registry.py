@@ -53,6 +53,11 @@ class Registry:
         """The providers built and enabled, in the order they are offered."""
         return tuple(name for name in self.enabled if name in self.providers)
 
+    @property
+    def fetchable(self) -> tuple[PaymentProvider, ...]:
+        """The enabled providers whose payments can be read back (reconciled)."""
+        return tuple(name for name in self.names if self.providers[name].can_fetch)
+
     def get(self, name: str) -> Provider:
         """The enabled provider of that name (as in a URL or a button)."""
         try:

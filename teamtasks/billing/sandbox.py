@@ -63,6 +63,7 @@ EVENTS: Mapping[PaymentStatus, str] = {
 
 class SandboxProvider:
     name = PaymentProvider.SANDBOX
+    can_fetch = False
 
     def __init__(
         self, *, secret: bytes, web_url: str, clock: Callable[[], datetime] = utcnow

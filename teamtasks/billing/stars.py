@@ -57,6 +57,7 @@ def invoice_id_of(payload: str) -> int | None:
 
 class StarsProvider:
     name = PaymentProvider.STARS
+    can_fetch = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StarsProvider:

@@ -66,6 +66,9 @@ STATUSES: Mapping[str, PaymentStatus] = {
 
 DESCRIPTION_MAX = 128
 """YooKassa refuses a longer payment description."""
+ID_MAX = 128
+"""The longest object id a notification may name (our payment id column's width; YooKassa's
+own ids are 36-character UUIDs), so its event key fits the events table."""
 
 
 def to_amount(amount_minor: int) -> str:
@@ -127,6 +130,7 @@ class YooKassaProvider:
     """The YooKassa adapter; one per process, it keeps no connection between calls."""
 
     name = PaymentProvider.YOOKASSA
+    can_fetch = True
 
     def __init__(
         self,
@@ -198,14 +202,16 @@ class YooKassaProvider:
             raise NotificationRejectedError("not a YooKassa notification")
         event = body.get("event")
         subject = body.get("object")
-        if not isinstance(subject, dict) or not isinstance(subject.get("id"), str):
+        if not isinstance(subject, dict) or not _an_id(subject.get("id")):
             raise NotificationRejectedError("the notification names no object")
+        if not isinstance(event, str):
+            raise NotificationRejectedError("the notification's event is not a string")
         if event in PAYMENT_EVENTS:
             payment_id = subject["id"]
-        elif event == REFUND_EVENT and isinstance(subject.get("payment_id"), str):
+        elif event == REFUND_EVENT and _an_id(subject.get("payment_id")):
             payment_id = subject["payment_id"]
         else:
-            raise NotificationRejectedError(f"unsupported event {event!r}")
+            raise NotificationRejectedError(f"unsupported event {event[:64]!r}")
         return Notification(
             event_key=f"{event}:{subject['id']}",
             event_type=str(event),
@@ -281,6 +287,10 @@ class YooKassaProvider:
         if self._ssl_context is None:
             self._ssl_context = httpx.create_ssl_context()
         return self._ssl_context
+
+
+def _an_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= ID_MAX
 
 
 def _transient(response: httpx.Response) -> bool:

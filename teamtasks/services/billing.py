@@ -43,13 +43,18 @@ from teamtasks.services.plans import get_plan, price_of
 
 INVOICE_TTL = timedelta(days=1)
 """How long an unpaid invoice (and its payment page) may still be paid and is offered again."""
+EXPIRE_BATCH = 1000
+"""Invoices expired per statement, so one run never holds a long lock."""
 
 
 class Settlement(StrEnum):
     APPLIED = "applied"
     """The payment's new state was taken: paid (subscription extended) or canceled."""
     DUPLICATE = "duplicate"
-    """This event, or the payment's success, was settled before: nothing changed."""
+    """This event was settled before (a replay): nothing changed."""
+    ALREADY_PAID = "already_paid"
+    """A new event says the payment succeeded, but another event had paid it: nothing changed.
+    For Stars this is a second charge of one invoice, which the caller gives back."""
     IGNORED = "ignored"
     """Recorded, but nothing to do (pending; a late cancel of a paid payment; a refund)."""
 
@@ -234,7 +239,7 @@ async def settle(
         raise CurrencyMismatch
     if state.status is PaymentStatus.SUCCEEDED:
         if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
-            return Settlement.DUPLICATE
+            return Settlement.ALREADY_PAID
         await _paid(session, payment, now)
         return Settlement.APPLIED
     if state.status is PaymentStatus.CANCELED and payment.status is PaymentStatus.PENDING:
@@ -318,3 +323,48 @@ async def _canceled(session: AsyncSession, payment: Payment, now: datetime) -> N
         entity_id=payment.invoice_id,
         provider=payment.provider,
     )
+
+
+async def expire_invoices(session: AsyncSession, *, now: datetime) -> int:
+    """Open invoices past their expires_at become expired and their pending payments canceled
+    (set-based, up to EXPIRE_BATCH per call, each audited); how many were expired.
+
+    A payment that a provider settles later still pays its invoice (settle accepts it).
+    """
+    due = (
+        select(Invoice.id)
+        .where(Invoice.status == InvoiceStatus.OPEN, Invoice.expires_at <= now)
+        .order_by(Invoice.id)
+        .limit(EXPIRE_BATCH)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    expired = (
+        await session.execute(
+            update(Invoice)
+            .where(Invoice.id.in_(due))
+            .values(status=InvoiceStatus.EXPIRED)
+            .returning(Invoice.id, Invoice.company_id, Invoice.provider)
+        )
+    ).all()
+    if not expired:
+        return 0
+    await session.execute(
+        update(Payment)
+        .where(
+            Payment.invoice_id.in_([row.id for row in expired]),
+            Payment.status == PaymentStatus.PENDING,
+        )
+        .values(status=PaymentStatus.CANCELED, settled_at=now)
+    )
+    for invoice_id, company_id, provider in expired:
+        audit.record(
+            session,
+            company_id=company_id,
+            user_id=None,
+            action="billing.invoice_expired",
+            entity_type="invoice",
+            entity_id=invoice_id,
+            provider=provider,
+        )
+    return len(expired)

@@ -8,10 +8,13 @@ payer reads; approving settles nothing (the `successful_payment` that follows do
 Refund (owners): the stars of a succeeded Stars payment go back to whoever paid. The payment
 becomes refunded (the invoice stays paid: it was paid, then refunded) and an audit row says so.
 The refund takes back what the payment bought, never silently keeping it: the period's end
-moves back by the invoice's days. When that end has already passed, the subscription expires
-now (the company reads everything and creates nothing until someone pays; nothing is deleted);
-otherwise it is canceled at that end, without the grace days of a paid period, so the company
-keeps the time it had before paying (trial days, or days paid before), and no more.
+moves back by the invoice's value in days of the current plan (its days as they are if the plan
+is the same; after a plan change, converted at the plans' list prices, as the plan change
+credited them). When that end has already passed, the subscription expires now (the company
+reads everything and creates nothing until someone pays; nothing is deleted). Otherwise, when
+another payment of the company went through, the remaining time was paid for and keeps its
+state (and grace); when none did, it is trial or granted time, canceled at that end without
+grace days.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from teamtasks.billing.stars import EVENT_TYPE, STARS, invoice_id_of
 from teamtasks.models import Invoice, Payment, Plan, Subscription, WebhookEvent
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import InvoiceStatus, PaymentProvider, PaymentStatus, SubscriptionStatus
-from teamtasks.services import audit
+from teamtasks.services import audit, subscriptions
 from teamtasks.services.actors import Actor, Permission, require
 from teamtasks.services.errors import AmountMismatch, Conflict, CurrencyMismatch, NotFound
 
@@ -151,9 +154,7 @@ async def refund(
     if payment.status is not PaymentStatus.SUCCEEDED or event is None:
         raise Conflict("errors.stars.not_refundable")
     payment.status = PaymentStatus.REFUNDED
-    period_end = await _take_back(
-        session, actor.company_id, timedelta(days=invoice.period_days), now
-    )
+    period_end = await _take_back(session, payment, plan, timedelta(days=invoice.period_days), now)
     audit.record_by(
         session,
         actor,
@@ -169,28 +170,50 @@ async def refund(
 
 
 async def _take_back(
-    session: AsyncSession, company_id: int, bought: timedelta, now: datetime
+    session: AsyncSession, payment: Payment, bought: Plan, period: timedelta, now: datetime
 ) -> datetime | None:
-    """Move the period's end back by what was bought; expire now or cancel at that end."""
+    """Move the period's end back by `period` of `bought` in the current plan's days; expire
+    now when that end has passed, cancel at it when no other payment paid for the time left."""
     subscription = await session.scalar(
-        select(Subscription).where(Subscription.company_id == company_id).with_for_update()
+        select(Subscription).where(Subscription.company_id == payment.company_id).with_for_update()
     )
     if subscription is None:
         return None
-    end = subscription.current_period_end - bought
+    current = await session.get_one(Plan, subscription.plan_id)
+    end = subscription.current_period_end - subscriptions.converted(
+        period, source=bought, target=current
+    )
     if end <= now:
         subscription.status = SubscriptionStatus.EXPIRED
         end = now
-    else:
+    elif not await _paid_otherwise(session, payment):
         subscription.status = SubscriptionStatus.CANCELED
         subscription.cancel_at_period_end = True
     subscription.current_period_end = end
-    subscription.grace_until = None
+    subscription.grace_until = None  # any grace runs from the new end
     return end
 
 
+async def _paid_otherwise(session: AsyncSession, payment: Payment) -> bool:
+    """Whether another payment of the company went through (its time keeps its grace)."""
+    other = await session.scalar(
+        select(Payment.id)
+        .where(
+            Payment.company_id == payment.company_id,
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Payment.id != payment.id,
+        )
+        .limit(1)
+    )
+    return other is not None
+
+
 async def _charge_event(session: AsyncSession, payment: Payment) -> WebhookEvent | None:
-    """The successful_payment that settled this payment (it names the charge to refund)."""
+    """The successful_payment that settled this payment (it names the charge to refund).
+
+    Settlement stamps the paying event's processed_at with the payment's settled_at; a second
+    charge of the same invoice (refunded at once) was processed at another time.
+    """
     paid_by_it: ColumnElement[bool] = (
         WebhookEvent.payload["invoice_payload"].as_string() == payment.provider_payment_id
     )
@@ -201,7 +224,7 @@ async def _charge_event(session: AsyncSession, payment: Payment) -> WebhookEvent
             WebhookEvent.event_type == EVENT_TYPE,
             paid_by_it,
         )
-        .order_by(WebhookEvent.id)
+        .order_by((WebhookEvent.processed_at == payment.settled_at).desc(), WebhookEvent.id)
         .limit(1)
     )
     event: WebhookEvent | None = await session.scalar(statement)

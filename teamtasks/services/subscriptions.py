@@ -79,17 +79,21 @@ def extended_end(
     if status is SubscriptionStatus.TRIALING or current.id == bought.id:
         return max(now, period_end) + paid
     unused = max(period_end - now, timedelta(0))
-    if current.price_minor == 0 or bought.price_minor == 0:
-        return now + paid + unused
-    # The unused days' value at the old plan's price per day, in days of the bought plan.
-    # Integer microseconds keep it exact, and a credit is never rounded up.
-    credit = (
-        _microseconds(unused)
-        * current.price_minor
-        * bought.period_days
-        // (current.period_days * bought.price_minor)
+    return now + paid + converted(unused, source=current, target=bought)
+
+
+def converted(span: timedelta, *, source: Plan, target: Plan) -> timedelta:
+    """`span` of `source` as time of `target` of the same value, at their list prices per day
+    (unchanged when either is free). Integer microseconds keep it exact, never rounded up."""
+    if source.price_minor == 0 or target.price_minor == 0:
+        return span
+    value = (
+        _microseconds(span)
+        * source.price_minor
+        * target.period_days
+        // (source.period_days * target.price_minor)
     )
-    return now + paid + timedelta(microseconds=credit)
+    return timedelta(microseconds=value)
 
 
 def _microseconds(span: timedelta) -> int:

@@ -3,7 +3,10 @@
 A webhook can be lost (the provider gave up, our endpoint was down): a payment still pending a
 while after it was created is fetched back from its provider and, if the provider has decided
 it, settled exactly as the webhook would have (teamtasks/services/billing.settle, which records
-the event once, so a webhook arriving later changes nothing).
+the event once, so a webhook arriving later changes nothing). Only providers that can be asked
+(`can_fetch`: not the sandbox, not Stars) are, and only for payments younger than
+RECONCILE_WITHIN. Then open invoices past their expiry are expired and their pending payments
+canceled, so abandoned checkouts do not stay pending forever.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import select
 
-from teamtasks.billing.base import Notification, ProviderUnavailableError
-from teamtasks.billing.registry import UnknownProviderError, create_registry
+from teamtasks.billing.base import (
+    Notification,
+    NotificationRejectedError,
+    ProviderUnavailableError,
+)
+from teamtasks.billing.registry import create_registry
 from teamtasks.db import unit_of_work
 from teamtasks.models import Payment
 from teamtasks.models.enums import PaymentStatus
@@ -28,6 +35,8 @@ log = structlog.stdlib.get_logger("teamtasks.worker")
 
 RECONCILE_AFTER = timedelta(minutes=5)
 """A payment younger than this is left to its webhook."""
+RECONCILE_WITHIN = billing.INVOICE_TTL * 2
+"""An older pending payment is not asked about: its invoice has expired and it is canceled."""
 RECONCILE_BATCH = 100
 
 
@@ -44,6 +53,8 @@ class ReconcileReport:
     settled: int = 0
     unavailable: int = 0
     refused: int = 0
+    expired: int = 0
+    """Invoices expired (their pending payments canceled)."""
 
 
 async def sweep_files(ctx: WorkerContext) -> SweepReport:
@@ -64,7 +75,9 @@ async def reconcile_payments(ctx: WorkerContext) -> ReconcileReport:
                 select(Payment.provider, Payment.provider_payment_id)
                 .where(
                     Payment.status == PaymentStatus.PENDING,
+                    Payment.provider.in_(registry.fetchable),
                     Payment.created_at <= now - RECONCILE_AFTER,
+                    Payment.created_at > now - RECONCILE_WITHIN,
                 )
                 .order_by(Payment.created_at)
                 .limit(RECONCILE_BATCH)
@@ -74,9 +87,14 @@ async def reconcile_payments(ctx: WorkerContext) -> ReconcileReport:
         report.checked += 1
         try:
             state = await registry.get(provider_name).fetch_payment(payment_id)
-        except (UnknownProviderError, ProviderUnavailableError) as exc:
+        except ProviderUnavailableError as exc:
             report.unavailable += 1
             log.info("payment_not_reconciled", provider=provider_name, error=str(exc))
+            continue
+        except NotificationRejectedError as exc:
+            # The provider knows no such payment: left pending until its invoice expires.
+            report.refused += 1
+            log.warning("payment_refused", provider=provider_name, reason=exc.reason)
             continue
         if state.status is PaymentStatus.PENDING:
             continue
@@ -95,4 +113,9 @@ async def reconcile_payments(ctx: WorkerContext) -> ReconcileReport:
             log.warning("payment_refused", provider=provider_name, reason=exc.reason)
             continue
         report.settled += 1
-    return report
+    while True:
+        async with unit_of_work(ctx.factory) as session:
+            expired = await billing.expire_invoices(session, now=now)
+        report.expired += expired
+        if expired < billing.EXPIRE_BATCH:
+            return report

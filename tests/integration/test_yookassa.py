@@ -410,10 +410,12 @@ async def _state(shop: Shop) -> dict[str, Any]:
 
 
 async def _post_from(
-    shop: Shop, body: dict[str, Any], *, source: str, forwarded_for: str | None = None
+    shop: Shop, body: dict[str, Any], *, source: str, forwarded_for: str | list[str] | None = None
 ) -> httpx.Response:
-    """POST a notification from a loopback address of our choosing (127.0.0.0/8 is all ours)."""
-    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    """POST a notification from a loopback address of our choosing (127.0.0.0/8 is all ours);
+    a list of `forwarded_for` values is sent as that many X-Forwarded-For lines."""
+    lines = [forwarded_for] if isinstance(forwarded_for, str) else forwarded_for or []
+    headers = [("X-Forwarded-For", line) for line in lines]
     transport = httpx.AsyncHTTPTransport(local_address=source)
     async with httpx.AsyncClient(transport=transport, base_url=shop.web_url) as http:
         return await http.post(WEBHOOK, json=body, headers=headers)
@@ -475,6 +477,30 @@ async def test_a_payment_yookassa_never_made_is_refused(shop_web: Shop) -> None:
     assert await _state(shop_web) == before
 
 
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        {"event": ["payment.succeeded"]},
+        {"event": {"payment": "succeeded"}},
+        {"object": {"id": "p" * 300, "status": "succeeded"}},
+        {"event": "refund.succeeded", "object": {"id": "r", "payment_id": "p" * 300}},
+    ],
+    ids=["event-list", "event-object", "long-id", "long-payment-id"],
+)
+async def test_a_malformed_notification_is_refused_before_any_lookup(
+    shop_web: Shop, malformed: dict[str, Any]
+) -> None:
+    before = await _state(shop_web)
+    body = {**shop_web.server.notification("payment.succeeded", shop_web.payment_id), **malformed}
+    calls = len(shop_web.server.requests)
+
+    answer = await _post_from(shop_web, body, source="127.0.0.1")
+
+    assert answer.status_code == 400, answer.text
+    assert len(shop_web.server.requests) == calls, "YooKassa was not asked"
+    assert await _state(shop_web) == before
+
+
 async def test_a_notification_from_a_foreign_address_is_refused(shop_web: Shop) -> None:
     before = await _state(shop_web)
     shop_web.server.payments[shop_web.payment_id].status = "succeeded"
@@ -519,3 +545,18 @@ async def test_forwarded_for_is_believed_only_from_our_proxy(proxied_web: Shop) 
     )
     assert (through_proxy.status_code, through_proxy.json()) == (200, {"result": "applied"})
     assert (await _state(proxied_web))["payment"] is PaymentStatus.SUCCEEDED
+
+
+async def test_a_senders_own_forwarded_for_line_is_not_believed(proxied_web: Shop) -> None:
+    before = await _state(proxied_web)
+    proxied_web.server.payments[proxied_web.payment_id].status = "succeeded"
+    body = proxied_web.server.notification("payment.succeeded", proxied_web.payment_id)
+
+    # The sender claims YooKassa's address in its own line; our proxy appends a second line
+    # with the address it saw.
+    forged = await _post_from(
+        proxied_web, body, source="127.0.0.1", forwarded_for=[YOOKASSA_ADDRESS, "10.9.8.7"]
+    )
+
+    assert forged.status_code == 403, forged.text
+    assert await _state(proxied_web) == before

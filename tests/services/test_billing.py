@@ -202,7 +202,7 @@ async def test_a_payment_settles_once_extends_from_the_trials_end_and_tells_the_
     assert await _settle(session, _state(checkout), event_id="evt-1") is Settlement.DUPLICATE
     assert await snapshot(session) == before, "a duplicate changes nothing"
 
-    assert await _settle(session, _state(checkout), event_id="evt-2") is Settlement.DUPLICATE
+    assert await _settle(session, _state(checkout), event_id="evt-2") is Settlement.ALREADY_PAID
     after = await snapshot(session)
     assert len(after["webhook_events"]) == len(before["webhook_events"]) + 1
     assert {k: v for k, v in after.items() if k != "webhook_events"} == {

@@ -16,7 +16,10 @@ from teamtasks.web.server import Server
 @asynccontextmanager
 async def serve(app: FastAPI, port: int = 0) -> AsyncIterator[str]:
     """Yield the base URL while uvicorn serves `app` (its lifespan included)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    # As `teamtasks web` runs it: the app, not uvicorn, decides whom to believe about XFF.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, lifespan="on", proxy_headers=False
+    )
     server = Server(config)
     # uvicorn would otherwise take over SIGINT/SIGTERM of the test process.
     server.capture_signals = _no_signals  # type: ignore[method-assign]

@@ -99,7 +99,8 @@ async def payment_webhook(provider: str, request: Request, state: StateDep) -> W
         headers={name.lower(): value for name, value in request.headers.items()},
         client_ip=client_ip(
             request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
+            # Every X-Forwarded-For line: a proxy may append its own line after the sender's.
+            ",".join(request.headers.getlist("x-forwarded-for")),
             state.settings.trusted_proxy_networks,
         ),
     )
@@ -113,7 +114,7 @@ async def payment_webhook(provider: str, request: Request, state: StateDep) -> W
         ):
             raise NotificationRejectedError("the provider's record does not confirm it")
         async with unit_of_work(state.session_factory) as session:
-            result = await billing.settle(session, chosen.name, notification, payment_state)
+            settled = await billing.settle(session, chosen.name, notification, payment_state)
             await session.flush()
             notices = written_in(session)
     except NotificationRejectedError as exc:
@@ -126,6 +127,8 @@ async def payment_webhook(provider: str, request: Request, state: StateDep) -> W
     except ProviderUnavailableError as exc:
         _refused(chosen.name, 503, str(exc), incoming.client_ip)
         raise HTTPException(503, "the provider cannot be reached; deliver it again") from None
+    # Another notice of a payment already paid is, to the provider, a duplicate.
+    result = Settlement.DUPLICATE if settled is Settlement.ALREADY_PAID else settled
     log.info(
         "payment_webhook",
         provider=chosen.name.value,

@@ -4,6 +4,7 @@ must not be paid are refused; a repeated payment changes nothing; an owner refun
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import timedelta
@@ -194,6 +195,46 @@ async def test_a_repeated_successful_payment_changes_nothing(shop: Shop, acme: O
     assert await billing_rows(shop) == rows
     after = await subscription_of(shop.factory, acme.company_id)
     assert after.current_period_end == paid.current_period_end
+
+
+async def test_a_second_charge_of_one_checkout_is_refunded_at_once(shop: Shop, acme: Owner) -> None:
+    anna = acme.person
+    trial_end = (await subscription_of(shop.factory, acme.company_id)).current_period_end
+    first = await stars_invoice(acme)
+    second = await stars_invoice(acme)  # the same open checkout, offered again
+    assert second.invoice == first.invoice
+
+    # Both checkouts are approved while the payment is pending; both charges go through.
+    results = await asyncio.gather(anna.pay(first.message_id), anna.pay(second.message_id))
+
+    assert [r.status for r in results] == ["paid", "paid"]
+    replies = [await anna.wait_reply(timeout=10), await anna.wait_reply(timeout=10)]
+    subscription = await subscription_of(shop.factory, acme.company_id)
+    until = subscription.current_period_end.strftime("%d.%m.%Y")
+    assert sorted(r.text or "" for r in replies) == sorted(
+        [
+            en("billing.notify.paid", company="Acme", plan="Team", amount="650 ⭐", until=until),
+            en("stars.paid.paid_twice", amount="650 ⭐"),
+        ]
+    )
+    assert subscription.current_period_end == trial_end + timedelta(days=30)
+    assert sorted(p["refunded"] for p in await anna.payments()) == [False, True]
+    rows = await billing_rows(shop)
+    assert (rows["payment"], rows["invoice"], rows["events"]) == (
+        PaymentStatus.SUCCEEDED,
+        InvoiceStatus.PAID,
+        2,
+    )
+
+    # /refund offers the charge that paid, not the one already given back.
+    await anna.send("/refund")
+    listed = await anna.wait_reply(timeout=10)
+    number = await _invoice_id(shop)
+    await anna.press(f"Refund #{number} · 650 ⭐")
+    confirm = await anna.wait_edit(listed, timeout=10)
+    await anna.press("Yes, refund 650 ⭐")
+    await anna.wait_edit(confirm, timeout=10)
+    assert [p["refunded"] for p in await anna.payments()] == [True, True]
 
 
 async def test_the_owner_refunds_a_stars_payment(shop: Shop, acme: Owner) -> None:

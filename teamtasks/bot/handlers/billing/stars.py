@@ -5,9 +5,9 @@ the bot sends a Stars invoice (sendInvoice) whose payload is the payment's id. B
 stars Telegram asks the bot (pre_checkout_query): approved only for an open invoice of the
 payer's company at its price (teamtasks/services/stars.py). The `successful_payment` that
 follows settles through `billing.settle`, as a provider's webhook does, and settlement tells
-the owners. A payment that cannot be settled (no such invoice, another price) is refunded at
-once. `/refund` lists the company's Stars payments; an owner refunds one (refundStarPayment)
-and the company loses what it bought.
+the owners. A payment that cannot be settled (no such invoice, another price), or a second
+charge of an invoice already paid, is refunded at once. `/refund` lists the company's Stars
+payments; an owner refunds one (refundStarPayment) and the company loses what it bought.
 """
 
 from __future__ import annotations
@@ -129,6 +129,12 @@ async def paid(
         await stars.refund(bot, payer_id=message.from_user.id, charge_id=notification.event_key)
         return send(message, Screen(t(language, "stars.paid.returned")))
     log.info("stars_payment", result=result.value, charge=notification.event_key)
+    if result is billing.Settlement.ALREADY_PAID:
+        # A second invoice message of one checkout was paid too (both were approved while the
+        # payment was pending): this charge bought nothing, so its stars go back now.
+        await stars.refund(bot, payer_id=message.from_user.id, charge_id=notification.event_key)
+        amount = format_amount(payment.total_amount, payment.currency, language)
+        return send(message, Screen(t(language, "stars.paid.paid_twice", amount=amount)))
     if result is billing.Settlement.APPLIED and not (
         actor is not None and actor.can(Permission.MANAGE_BILLING)
     ):

@@ -102,3 +102,15 @@ async def test_new_reads_the_assignee_and_the_due_date_from_the_line(
     async with committing_factory() as session:
         count = await session.scalar(select(func.count()).select_from(Task))
     assert count == 2, "Globex's task and Anna's first: the refused line made nothing"
+
+
+async def test_the_title_asked_by_new_alone_reads_the_assignee_and_the_due_date_too(
+    polling_bot: RunningBot, crew: Crew, committing_factory: SessionFactory
+) -> None:
+    assert (await say(crew.anna, "/new")).text == en("work.ask.task_title")
+    card = await say(crew.anna, "Fix the login page @bob tomorrow 18:00")
+
+    assert "#1 · Fix the login page\n" in (card.text or "")
+    task = await task_row(committing_factory, crew.acme_id, 1)
+    assert (task.title, task.assignee_id) == ("Fix the login page", crew.bob_id)
+    assert task.due_at == due_dates.parse_due("tomorrow 18:00", timezone="Europe/Moscow")

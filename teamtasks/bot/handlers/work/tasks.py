@@ -85,27 +85,26 @@ async def new_task(
         require(actor, Permission.WORK_ON_TASKS)
         await ask(state, WorkInput.task_title, actor, project_id=None)
         return send(message, notice(language, "work.ask.task_title"))
-    ignore = (await bot.me()).username if "@" in command.args else None
-    line = quick_add.parse(command.args, timezone=actor.timezone, ignore=ignore)
-    if line.username is None and line.due_at is None:
-        return await _create(message, session, actor, language, line.title, project_id=None)
-    task = await quick_add.create(session, actor=actor, line=line)
-    header = t(language, "work.task.created", number=task.number)
-    return send(message, await card_of(session, actor, language, task.number, header=header))
+    return await _create_from_line(
+        message, bot, session, actor, language, command.args, project_id=None
+    )
 
 
 async def title_given(
     message: Message,
+    bot: Bot,
     session: AsyncSession,
     actor: Actor | None,
     language: Language,
     state: FSMContext,
 ) -> SendMessage:
+    """The answer to `/new` alone reads like the rest of a `/new` line."""
     actor = member(actor)
     values = await asked(state, actor)
     project_id = values.get("project_id")
-    reply = await _create(
+    reply = await _create_from_line(
         message,
+        bot,
         session,
         actor,
         language,
@@ -114,6 +113,25 @@ async def title_given(
     )
     await answered(state)
     return reply
+
+
+async def _create_from_line(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor,
+    language: Language,
+    text: str,
+    *,
+    project_id: int | None,
+) -> SendMessage:
+    ignore = (await bot.me()).username if "@" in text else None
+    line = quick_add.parse(text, timezone=actor.timezone, ignore=ignore)
+    if line.username is None and line.due_at is None:
+        return await _create(message, session, actor, language, line.title, project_id=project_id)
+    task = await quick_add.create(session, actor=actor, line=line, project_id=project_id)
+    header = t(language, "work.task.created", number=task.number)
+    return send(message, await card_of(session, actor, language, task.number, header=header))
 
 
 async def _create(

@@ -30,10 +30,7 @@ import tracemalloc
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
-from teamtasks import migrations
+from bench.updates import drop_database, fresh_database
 from teamtasks.config import MIB, Settings
 from teamtasks.db import SessionFactory, create_engine, create_session_factory, unit_of_work
 from teamtasks.services import companies, files, tasks, users
@@ -41,9 +38,6 @@ from teamtasks.services.actors import Actor, actor_in
 from teamtasks.storage import staged_objects
 from teamtasks.storage.s3 import S3Storage, s3_client
 
-ADMIN_URL = os.environ.get(
-    "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 SIZES_MIB = (1, 10, 20)
 CHUNK = 64 * 1024
 BUCKET = "teamtasks-bench"
@@ -74,28 +68,6 @@ def moto_process() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
-
-
-async def fresh_database() -> str:
-    admin = make_url(ADMIN_URL)
-    name = f"teamtasks_bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(admin.set(drivername="postgresql").render_as_string(False))
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(migrations.upgrade, url)
-    return url
-
-
-async def drop_database(url: str) -> None:
-    admin = make_url(ADMIN_URL)
-    connection = await asyncpg.connect(admin.set(drivername="postgresql").render_as_string(False))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 async def seed(factory: SessionFactory) -> tuple[Actor, int]:

@@ -23,12 +23,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,6 +40,7 @@ from teamtasks.billing.base import (
     ProviderUnavailableError,
 )
 from teamtasks.config import Settings
+from teamtasks.development_secrets import development_secret
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import PaymentProvider, PaymentStatus
 
@@ -78,7 +76,7 @@ class SandboxProvider:
         if settings.sandbox_secret is not None:
             secret = settings.sandbox_secret.get_secret_value().encode()
         else:
-            secret = _development_secret(settings.data_dir / SECRET_FILE)
+            secret = development_secret(settings.data_dir / SECRET_FILE)
         return cls(secret=secret, web_url=settings.web_url)
 
     @property
@@ -206,23 +204,3 @@ def _state(payment: object) -> PaymentState:
         currency=currency,
         metadata=metadata,
     )
-
-
-def _development_secret(path: Path) -> bytes:
-    """A random secret kept in a file, made once by whichever process of the install is first."""
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(secrets.token_urlsafe(48).encode())
-    try:
-        os.link(draft, path)
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
-    return path.read_bytes().strip()

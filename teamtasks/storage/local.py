@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import IO, ParamSpec, TypeVar
 from urllib.parse import quote, urlencode
 
 from teamtasks.config import Settings
+from teamtasks.development_secrets import development_secret
 from teamtasks.models.base import utcnow
 from teamtasks.storage.base import ObjectInfo, StorageUnavailableError, check_ttl
 
@@ -75,7 +75,7 @@ class LocalStorage:
         if settings.file_link_secret is not None:
             secret = settings.file_link_secret.get_secret_value().encode()
         else:
-            secret = _development_secret(settings.data_dir / SECRET_FILE)
+            secret = development_secret(settings.data_dir / SECRET_FILE)
         root = settings.data_dir / "files"
         (root / INCOMING).mkdir(parents=True, exist_ok=True)
         return cls(root=root, secret=secret, base_url=settings.web_url)
@@ -189,23 +189,3 @@ def _list(folder: Path) -> list[_Entry]:
         modified_at = datetime.fromtimestamp(stat.st_mtime, UTC)
         entries.append(_Entry(item.name, item.is_dir(), stat.st_size, modified_at))
     return entries
-
-
-def _development_secret(path: Path) -> bytes:
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    draft = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(secrets.token_urlsafe(48).encode())
-    try:
-        # A hard link publishes the whole file at once and fails if another process was first.
-        os.link(draft, path)
-    except FileExistsError:
-        pass
-    finally:
-        draft.unlink()
-    return path.read_bytes().strip()

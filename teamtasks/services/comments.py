@@ -16,7 +16,6 @@ from teamtasks.services.actors import Actor, Permission, require, require_good_s
 from teamtasks.services.notifications import (
     announce_task_event,
     excerpt,
-    group_line,
     notify_task_event,
     task_line,
 )
@@ -78,13 +77,9 @@ async def add_comment(
         actor=actor,
         task=task,
         event=event,
-        render=lambda language: gettext(
-            language,
-            "groups.announce.commented",
-            task=group_line(task),
-            actor=name,
-            comment=quoted,
-        ),
+        what="commented",
+        actor_name=name,
+        comment=quoted,
     )
     await session.flush()
     return comment

@@ -13,7 +13,7 @@ paces them within a group's 20 a minute and folds a backlog into one digest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 
 from sqlalchemy import select
@@ -23,15 +23,13 @@ from teamtasks.i18n import gettext
 from teamtasks.models import AuditLog, GroupChat, Membership, Notification, Task, User
 from teamtasks.models.enums import Language, NotificationStatus
 from teamtasks.services.actors import Actor
-from teamtasks.services.users import language_of
+from teamtasks.services.users import display_name, language_of
 
 COMMENT_EXCERPT = 500
 MAX_TEXT = 4096
 
 Render = Callable[[User, Language], str]
 """A text for one recipient in their language."""
-RenderForGroup = Callable[[Language], str]
-"""A text for a group, in its language."""
 
 
 async def notify_task_event(
@@ -86,10 +84,16 @@ async def announce_task_event(
     actor: Actor,
     task: Task,
     event: AuditLog,
-    render: RenderForGroup,
+    what: str,
+    actor_name: str | None = None,
+    localized: Mapping[str, str] | None = None,
+    **params: str,
 ) -> list[Notification]:
-    """Write one Notification per group linked to the task's project that takes announcements
-    (no query for a task outside any project)."""
+    """Write one Notification per group linked to the task's project that takes announcements:
+    `groups.announce.<what>` in the group's language, with the task, the actor's name (escaped;
+    read here when not given), `params` (escaped by the caller) and `localized` (locale keys,
+    rendered in the group's language). No query for a task outside any project, and none for
+    the name when no group listens."""
     if task.project_id is None:
         return []
     groups = (
@@ -103,6 +107,9 @@ async def announce_task_event(
     ).all()
     if not groups:
         return []
+    if actor_name is None:
+        user = await session.get(User, actor.user_id)
+        actor_name = escape(display_name(user), quote=False) if user else ""
     if event.id is None:
         await session.flush()
     rows = [
@@ -112,7 +119,16 @@ async def announce_task_event(
             chat_id=chat_id,
             kind=event.action,
             dedupe_key=f"{event.action}:{event.id}:group{link_id}",
-            text=fit(render(language)),
+            text=fit(
+                gettext(
+                    language,
+                    f"groups.announce.{what}",
+                    task=group_line(task),
+                    actor=actor_name,
+                    **params,
+                    **{name: gettext(language, key) for name, key in (localized or {}).items()},
+                )
+            ),
         )
         for link_id, chat_id, language in groups
     ]

@@ -25,7 +25,6 @@ from teamtasks.services.actors import Actor, Permission, require, require_good_s
 from teamtasks.services.errors import Conflict, InvalidInput, NotFound
 from teamtasks.services.notifications import (
     announce_task_event,
-    group_line,
     notify_task_event,
     task_line,
 )
@@ -193,17 +192,7 @@ async def create_task(
     event = audit.record_by(
         session, actor, "task.created", "task", task.id, number=task.number, project_id=project_id
     )
-    if project_id is not None:
-        name = escape(await _actor_name(session, actor), quote=False)
-        await announce_task_event(
-            session,
-            actor=actor,
-            task=task,
-            event=event,
-            render=lambda language: gettext(
-                language, "groups.announce.created", task=group_line(task), actor=name
-            ),
-        )
+    await announce_task_event(session, actor=actor, task=task, event=event, what="created")
     return task
 
 
@@ -326,13 +315,9 @@ async def set_status(
         actor=actor,
         task=task,
         event=event,
-        render=lambda language: gettext(
-            language,
-            "groups.announce.status",
-            task=group_line(task),
-            actor=name,
-            status=gettext(language, f"task.status.{status.value}"),
-        ),
+        what="status",
+        actor_name=name,
+        localized={"status": f"task.status.{status.value}"},
     )
     await session.flush()
     return task
@@ -387,13 +372,9 @@ async def assign_task(
         actor=actor,
         task=task,
         event=event,
-        render=lambda language: gettext(
-            language,
-            "groups.announce.assigned",
-            task=group_line(task),
-            actor=name,
-            assignee=assignee_name,
-        ),
+        what="assigned",
+        actor_name=name,
+        assignee=assignee_name,
     )
     await session.flush()
     return task
@@ -474,17 +455,7 @@ async def move_to_project(
         after=project_id,
     )
     task.project_id = project_id
-    if project_id is not None:
-        name = escape(await _actor_name(session, actor), quote=False)
-        await announce_task_event(
-            session,
-            actor=actor,
-            task=task,
-            event=event,
-            render=lambda language: gettext(
-                language, "groups.announce.moved_in", task=group_line(task), actor=name
-            ),
-        )
+    await announce_task_event(session, actor=actor, task=task, event=event, what="moved_in")
     await session.flush()
     return task
 

@@ -21,7 +21,7 @@ DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 # Bucket names as S3 accepts them: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit.
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 S3_REGION_RE = re.compile(r"^[a-z0-9-]{1,32}$")
-FILE_LINK_SECRET_MIN = 32
+SIGNING_SECRET_MIN = 32
 MIB = 1024 * 1024
 # What a Bot API server lets a bot download (getFile): 20 MB from api.telegram.org, 2000 MB from
 # a self-hosted telegram-bot-api running with --local.
@@ -186,13 +186,13 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("file_link_secret")
+    @field_validator("file_link_secret", "sandbox_secret")
     @classmethod
-    def _file_link_secret(cls, value: SecretStr | None) -> SecretStr | None:
+    def _signing_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
-        if len(value.get_secret_value()) < FILE_LINK_SECRET_MIN:
-            raise ValueError(f"must be at least {FILE_LINK_SECRET_MIN} characters long")
+        if len(value.get_secret_value()) < SIGNING_SECRET_MIN:
+            raise ValueError(f"must be at least {SIGNING_SECRET_MIN} characters long")
         return value
 
     @field_validator("yookassa_api_url")
@@ -238,15 +238,6 @@ class Settings(BaseSettings):
                 + ", ".join(PAYMENT_PROVIDER_NAMES)
             )
         return ",".join(dict.fromkeys(names))
-
-    @field_validator("sandbox_secret")
-    @classmethod
-    def _sandbox_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value():
-            return None
-        if len(value.get_secret_value()) < FILE_LINK_SECRET_MIN:
-            raise ValueError(f"must be at least {FILE_LINK_SECRET_MIN} characters long")
-        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -23,20 +23,22 @@ extension, its sha256), never held in memory whole.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from teamtasks.config import MIB
 from teamtasks.models import AuditLog, Company, File, Task, User
-from teamtasks.models.base import utcnow
+from teamtasks.models.base import BIGINT, utcnow
 from teamtasks.models.enums import Role
 from teamtasks.services import audit, limits
 from teamtasks.services.actors import Actor, Permission, require, require_good_standing
@@ -52,7 +54,13 @@ from teamtasks.services.paging import DEFAULT_LIMIT, Page, fetch_row_page
 from teamtasks.services.tasks import get_task, task_not_found
 from teamtasks.services.users import display_name
 from teamtasks.services.validation import MAX_INT4, check_id
-from teamtasks.storage import MAX_LINK_TTL, ObjectInfo, ObjectStorage, StorageUnavailableError
+from teamtasks.storage import (
+    MAX_LINK_TTL,
+    ObjectInfo,
+    ObjectStorage,
+    StorageUnavailableError,
+    StoredObject,
+)
 from teamtasks.storage.content import ContentCheck, FileKind, clean_file_name, kind_of
 from teamtasks.storage.staging import StagedObjects, delete_quietly
 
@@ -165,6 +173,14 @@ async def storage_used(session: AsyncSession, *, actor: Actor) -> StorageUsage:
     return StorageUsage(used_bytes=used, quota_bytes=quota)
 
 
+_UPLOAD_CHECK = (
+    select(Task, Company.storage_used_bytes, limits.storage_quota_of(Company.id))
+    .join(Company, Company.id == Task.company_id)
+    .where(Task.company_id == bindparam("company_id"), Task.number == bindparam("number"))
+)
+"""One round trip: the task, the company's storage used and its plan's quota."""
+
+
 async def check_upload(
     session: AsyncSession,
     *,
@@ -180,13 +196,8 @@ async def check_upload(
     require(actor, Permission.WORK_ON_TASKS)
     require_good_standing(actor)
     check_id(number, task_not_found(number), maximum=MAX_INT4)
-    # One round trip: the task, the company's storage used and its plan's quota.
     row = (
-        await session.execute(
-            select(Task, Company.storage_used_bytes, limits.storage_quota_of(Company.id))
-            .join(Company, Company.id == Task.company_id)
-            .where(Task.company_id == actor.company_id, Task.number == number)
-        )
+        await session.execute(_UPLOAD_CHECK, {"company_id": actor.company_id, "number": number})
     ).first()
     if row is None:
         raise task_not_found(number)
@@ -221,42 +232,28 @@ async def attach_file(
     """Attach the file streamed by `chunks` to task #number: checked, stored, recorded.
 
     `chunks` is not read before the checks of `check_upload` pass, so a lazy download (an
-    async generator) starts only for a file that may be attached. Once the whole file has
-    passed its checks, its rows go in while the store finishes the put (for S3, the request
-    that sends it); the storage it uses is counted after the put, so the company's row is not
-    locked while the object travels, and the caller commits after that.
+    async generator) starts only for a file that may be attached. Once the object is stored,
+    its storage is counted against the quota and its rows added in one statement (on
+    PostgreSQL), so the company's row is not locked while the object travels; the caller
+    commits after that.
     """
     upload = await check_upload(
         session, actor=actor, number=number, file_name=file_name, size=size, max_bytes=max_bytes
     )
-    kind, used, quota = upload.kind, upload.used_bytes, upload.quota_bytes
+    kind, quota = upload.kind, upload.quota_bytes
     key = f"company_{actor.company_id}/task_{upload.task.id}/{uuid.uuid4().hex}.{kind.extension}"
-    rows: asyncio.Task[tuple[File, AuditLog]] | None = None
-
-    def received(size: int, sha256: Sha256) -> None:
-        nonlocal rows
-        rows = asyncio.create_task(
-            _add_rows(session, actor, upload, key, size, sha256, telegram_file_id)
-        )
-
-    stream = _checked(chunks, kind, received, max_bytes=max_bytes, used=used, quota=quota)
+    stream = _checked(chunks, kind, max_bytes=max_bytes, used=upload.used_bytes, quota=quota)
     try:
         stored = await staged.storage.put(key=key, chunks=stream, content_type=kind.content_type)
-    except BaseException as exc:
-        if rows is not None:
-            await _remove_rows(session, rows)
-        if isinstance(exc, StorageUnavailableError):
-            log.warning("file_not_stored", key=key, error=str(exc))
-            raise StorageUnavailable() from exc
-        raise
+    except StorageUnavailableError as exc:
+        log.warning("file_not_stored", key=key, error=str(exc))
+        raise StorageUnavailable() from exc
     finally:
         await stream.aclose()
     try:
-        assert rows is not None, "the store returned before the end of the stream"
-        file, _ = await rows
-        if not await _count(session, actor, stored, quota):
+        file = await _record(session, actor, upload, key, stored, telegram_file_id)
+        if file is None:
             # Another upload took the space meanwhile.
-            await _remove_rows(session, rows)
             raise _quota_full(quota)
     except BaseException:
         await asyncio.shield(delete_quietly(staged.storage, [key]))
@@ -265,58 +262,16 @@ async def attach_file(
     return file
 
 
-HASH_BATCH = 1024 * 1024
-"""Bytes handed to the hashing thread at a time."""
-
-
-class Sha256:
-    """The sha256 of a stream, computed in a worker thread while the stream flows on.
-
-    Chunks are hashed in batches of HASH_BATCH, in order, one batch at a time (hashlib releases
-    the GIL on large buffers), so the event loop only collects them.
-    """
-
-    def __init__(self) -> None:
-        self._hash = hashlib.sha256()
-        self._batch: list[bytes] = []
-        self._batch_size = 0
-        self._running: asyncio.Future[None] | None = None
-
-    async def update(self, chunk: bytes) -> None:
-        self._batch.append(chunk)
-        self._batch_size += len(chunk)
-        if self._batch_size >= HASH_BATCH:
-            await self._hand_over()
-
-    async def hexdigest(self) -> str:
-        await self._hand_over()
-        assert self._running is not None
-        await self._running
-        return self._hash.hexdigest()
-
-    async def _hand_over(self) -> None:
-        if self._running is not None:
-            await self._running
-        batch, self._batch, self._batch_size = self._batch, [], 0
-        self._running = asyncio.get_running_loop().run_in_executor(None, self._hash_all, batch)
-
-    def _hash_all(self, batch: list[bytes]) -> None:
-        for chunk in batch:
-            self._hash.update(chunk)
-
-
 async def _checked(
     chunks: AsyncIterable[bytes],
     kind: FileKind,
-    received: Callable[[int, Sha256], None],
     *,
     max_bytes: int,
     used: int,
     quota: int,
 ) -> AsyncGenerator[bytes, None]:
-    """The chunks, checked as they pass; `received` is called once all of them passed."""
+    """The chunks, checked as they pass: size, quota, content; the end only if all passed."""
     check = ContentCheck(kind)
-    sha256 = Sha256()
     source = aiter(chunks)
     try:
         async for chunk in source:
@@ -326,7 +281,6 @@ async def _checked(
                 raise _quota_full(quota)
             if not check.feed(chunk):
                 raise ContentMismatch()
-            await sha256.update(chunk)
             yield chunk
     finally:
         if isinstance(source, AsyncGenerator):
@@ -335,80 +289,124 @@ async def _checked(
         raise FileEmpty()
     if not check.finish():
         raise ContentMismatch()
-    received(check.size, sha256)
 
 
-async def _remove_rows(session: AsyncSession, rows: asyncio.Task[tuple[File, AuditLog]]) -> None:
-    """Let the task adding the rows end, then remove what it added: a failed attach leaves the
-    session as it found it. If we are cancelled meanwhile, so is the task (the caller's unit
-    of work rolls back)."""
-    try:
-        await asyncio.wait({rows})
-    except asyncio.CancelledError:
-        rows.cancel()
-        await asyncio.wait({rows})
-        raise
-    if rows.cancelled() or rows.exception() is not None:
-        return
-    file, audit_row = rows.result()
-    await session.delete(audit_row)
-    await session.delete(file)
-    await session.flush()
-
-
-async def _add_rows(
+async def _record(
     session: AsyncSession,
     actor: Actor,
     upload: UploadCheck,
     key: str,
-    size: int,
-    sha256: Sha256,
+    stored: StoredObject,
     telegram_file_id: str | None,
-) -> tuple[File, AuditLog]:
-    """The File row and its audit row, flushed (the commit has nothing left to write)."""
-    file = File(
-        company_id=actor.company_id,
-        task_id=upload.task.id,
-        uploaded_by_id=actor.user_id,
-        storage_key=key,
-        original_name=upload.name,
-        content_type=upload.kind.content_type,
-        size_bytes=size,
-        sha256=await sha256.hexdigest(),
-        telegram_file_id=telegram_file_id,
-    )
+) -> File | None:
+    """Count the stored object against the quota, and add its File row and audit row; None,
+    with nothing written, when the quota has no room left for it."""
+    values: dict[str, Any] = {
+        "company_id": actor.company_id,
+        "task_id": upload.task.id,
+        "uploaded_by_id": actor.user_id,
+        "storage_key": key,
+        "original_name": upload.name,
+        "content_type": upload.kind.content_type,
+        "size_bytes": stored.size,
+        "sha256": stored.sha256,
+        "telegram_file_id": telegram_file_id,
+        "created_at": utcnow(),
+    }
+    details: dict[str, int | str] = {
+        "number": upload.task.number,
+        "size": stored.size,
+        "content_type": upload.kind.content_type,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        parameters = {f"file_{name}": value for name, value in values.items()}
+        recorded: File | None = await session.scalar(
+            _RECORD, {**parameters, "quota": upload.quota_bytes, "audit_details": details}
+        )
+        return recorded
+    counted = await session.scalar(_count(actor.company_id, stored.size, upload.quota_bytes))
+    if counted is None:
+        return None
+    file = File(**values)
     session.add(file)
     await session.flush()
-    audit_row = audit.record_by(
-        session,
-        actor,
-        "file.attached",
-        "file",
-        file.id,
-        number=upload.task.number,
-        size=size,
-        content_type=upload.kind.content_type,
-    )
+    audit.record_by(session, actor, "file.attached", "file", file.id, **details)
     await session.flush()
-    return file, audit_row
+    return file
 
 
-async def _count(session: AsyncSession, actor: Actor, size: int, quota: int) -> bool:
-    """Add the file's size to the company's storage used; False if it exceeds the quota.
-
-    One conditional UPDATE: concurrent uploads queue on the company row and none overshoots.
-    """
-    counted = await session.scalar(
+def _count(company_id: Any, size: Any, quota: Any) -> ReturningUpdate[tuple[int]]:
+    """Add `size` to the company's storage used unless that exceeds `quota` (the company's id
+    when counted). Concurrent uploads queue on the company row and none overshoots."""
+    return (
         update(Company)
-        .where(Company.id == actor.company_id, Company.storage_used_bytes + size <= quota)
+        .where(Company.id == company_id, Company.storage_used_bytes + size <= quota)
         .values(
             storage_used_bytes=Company.storage_used_bytes + size,
             updated_at=Company.updated_at,
         )
-        .returning(Company.storage_used_bytes)
-        .execution_options(synchronize_session=False)
+        .returning(Company.id)
     )
-    return counted is not None
+
+
+def _build_record() -> Select[tuple[File]]:
+    """On PostgreSQL, `_record` in one statement (one round trip): the count, the File row
+    (only if counted) and its audit row (only if added)."""
+    counted = _count(
+        bindparam("file_company_id"),
+        bindparam("file_size_bytes", type_=BIGINT),
+        bindparam("quota", type_=BIGINT),
+    ).cte("counted")
+    added = (
+        insert(File)
+        .from_select(
+            _RECORDED,
+            select(
+                *(
+                    bindparam(f"file_{name}", type_=File.__table__.c[name].type)
+                    for name in _RECORDED
+                )
+            ).select_from(counted),
+        )
+        .returning(File)
+        .cte("added")
+    )
+    audited = insert(AuditLog).from_select(
+        [
+            "company_id",
+            "actor_user_id",
+            "action",
+            "entity_type",
+            "entity_id",
+            "details",
+            "created_at",
+        ],
+        select(
+            added.c.company_id,
+            added.c.uploaded_by_id,
+            literal("file.attached"),
+            literal("file"),
+            added.c.id,
+            bindparam("audit_details", type_=AuditLog.__table__.c.details.type),
+            added.c.created_at,
+        ),
+    )
+    return select(aliased(File, added)).add_cte(audited.cte("audited"))
+
+
+_RECORDED = (
+    "company_id",
+    "task_id",
+    "uploaded_by_id",
+    "storage_key",
+    "original_name",
+    "content_type",
+    "size_bytes",
+    "sha256",
+    "telegram_file_id",
+    "created_at",
+)
+_RECORD = _build_record()
 
 
 def file_not_found() -> NotFound:

@@ -5,6 +5,7 @@ from teamtasks.storage.base import (
     ObjectInfo,
     ObjectStorage,
     StorageUnavailableError,
+    StoredObject,
     content_disposition,
 )
 from teamtasks.storage.factory import open_storage
@@ -16,6 +17,7 @@ __all__ = [
     "ObjectStorage",
     "StagedObjects",
     "StorageUnavailableError",
+    "StoredObject",
     "content_disposition",
     "open_storage",
     "staged_objects",

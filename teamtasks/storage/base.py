@@ -33,11 +33,21 @@ class ObjectInfo:
     modified_at: datetime
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """What a put stored: its size in bytes and the sha256 of its bytes (hex)."""
+
+    size: int
+    sha256: str
+
+
 class ObjectStorage(Protocol):
     """An object store: local directory or S3-compatible (see teamtasks/storage/factory.py)."""
 
-    async def put(self, *, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
-        """Store the stream under `key` and return its size; nothing is stored if it fails.
+    async def put(
+        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str
+    ) -> StoredObject:
+        """Store the stream under `key`; its size and sha256; nothing is stored if it fails.
 
         An exception raised by `chunks` itself (a refused content, a failed download) passes
         through unchanged; the store's own failures are StorageUnavailableError.

@@ -24,7 +24,8 @@ from urllib.parse import quote, urlencode
 from teamtasks.config import Settings
 from teamtasks.development_secrets import development_secret
 from teamtasks.models.base import utcnow
-from teamtasks.storage.base import ObjectInfo, StorageUnavailableError, check_ttl
+from teamtasks.storage.base import ObjectInfo, StorageUnavailableError, StoredObject, check_ttl
+from teamtasks.storage.digest import StreamDigest
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -86,21 +87,26 @@ class LocalStorage:
             raise ValueError(f"not a storage key: {key[:80]!r}")
         return self.root / key
 
-    async def put(self, *, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
+    async def put(
+        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str
+    ) -> StoredObject:
         path = self.path_of(key)
         temporary = self.root / INCOMING / f"{uuid.uuid4().hex}.part"
         handle = await _io(_open_new, temporary)
+        digest = StreamDigest(sink=handle)
         size = 0
         try:
             async for chunk in chunks:
-                await _io(handle.write, chunk)
+                await digest.update(chunk)
                 size += len(chunk)
+            sha256 = await digest.digest()
             await _io(handle.close)
             await _io(_move_into_place, temporary, path)
         except BaseException:
+            await asyncio.shield(digest.abandon())
             await asyncio.shield(asyncio.to_thread(_discard, handle, temporary))
             raise
-        return size
+        return StoredObject(size, sha256.hex())
 
     async def delete(self, *, key: str) -> None:
         await _io(self.path_of(key).unlink, missing_ok=True)

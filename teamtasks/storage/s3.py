@@ -1,10 +1,13 @@
 """S3 and S3-compatible stores (AWS, MinIO, ...) through aiobotocore.
 
-An upload holds at most PART_SIZE (and SPILL_SIZE past it) in memory. An object up to
-SINGLE_PUT_MAX goes up as one PutObject: its first PART_SIZE kept in memory, the rest waiting in a
-temporary file, sent as one body: one request instead of a multipart upload's four or more, whose
+An upload holds at most PART_SIZE in memory, besides the two batches its digest may hold
+(teamtasks/storage/digest.py). An object up to SINGLE_PUT_MAX goes up as one PutObject: its first
+PART_SIZE kept in memory, the rest written to a temporary file by the digest's worker thread as it
+hashes it, sent as one body: one request instead of a multipart upload's four or more, whose
 merging of parts stores also pay for. A larger object is a multipart upload whose first part is
 what was kept (memory and file) and the rest PART_SIZE parts; a failed one is aborted.
+The sha256 of every object is computed as it streams in; a single put sends it for the store to
+check the body against (x-amz-checksum-sha256), and is then not hashed again for its signature.
 The bucket is private (created so when missing and S3_CREATE_BUCKET allows, with public access
 blocked where the store supports it); objects are encrypted at rest (SSE-S3) when S3_SSE says the
 store supports it. Links are SigV4 presigned GETs naming the file in Content-Disposition.
@@ -13,30 +16,36 @@ store supports it. Links are SigV4 presigned GETs naming the file in Content-Dis
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import io
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable
 from datetime import UTC, timedelta
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import aiohttp
 import structlog
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from teamtasks.config import ConfigError, Settings
 from teamtasks.storage.base import (
     ObjectInfo,
     StorageUnavailableError,
+    StoredObject,
     check_ttl,
     content_disposition,
 )
+from teamtasks.storage.digest import StreamDigest
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
 
-    from _typeshed import WriteableBuffer
+    from botocore.awsrequest import AWSRequest
+    from botocore.config import _S3Dict
     from types_aiobotocore_s3 import S3Client
     from types_aiobotocore_s3.type_defs import CompletedPartTypeDef
 
@@ -46,12 +55,12 @@ T = TypeVar("T")
 
 PART_SIZE = 8 * 1024 * 1024
 """The part size of multipart uploads (S3's minimum is 5 MiB) and what an upload holds in memory
-(as its first bytes, or a part) besides SPILL_SIZE."""
-SPILL_SIZE = 1024 * 1024
-"""What a single put larger than PART_SIZE collects past it before writing it to disk."""
+(as its first bytes, or a part)."""
+READ_SIZE = 1024 * 1024
+"""What a body on disk is read by, one worker-thread hop each, as it is sent."""
 SINGLE_PUT_MAX = 64 * 1024 * 1024
-"""Objects up to this size (and the rest of a part past it) go up in one request; larger ones
-in parts."""
+"""Objects up to this size go up in one request; larger ones in parts (a store's setting below
+PART_SIZE counts as PART_SIZE)."""
 _FAILURES = (BotoCoreError, ClientError, aiohttp.ClientError, OSError)
 _MISSING = frozenset({"404", "NoSuchBucket", "NoSuchKey", "NotFound"})
 
@@ -100,7 +109,12 @@ class S3Storage:
         self.bucket = bucket
         self._encryption: dict[str, Any] = {"ServerSideEncryption": "AES256"} if sse else {}
         self._part_size = part_size
-        self._single_put_max = single_put_max
+        self._single_put_max = max(single_put_max, part_size)
+        client.meta.events.register(
+            "before-sign.s3.PutObject",
+            _sign_checksum_not_payload,
+            unique_id="teamtasks-sign-checksum-not-payload",
+        )
 
     async def prepare(self, *, create: bool, region: str) -> None:
         """Check the bucket at start-up; create it (private) when missing and `create` allows.
@@ -149,69 +163,76 @@ class S3Storage:
             log.warning("bucket_public_access_block_unsupported", error=_code(exc))
         log.info("bucket_created", bucket=self.bucket)
 
-    async def put(self, *, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
-        # Buffers are sent as they are: BytesIO (bytes or a bytearray would be copied into one).
-        buffer = io.BytesIO()
-        kept: io.BytesIO | None = None
-        spool: io.BufferedRandom | None = None
+    async def put(
+        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str
+    ) -> StoredObject:
+        digest = StreamDigest()
+        # A single put's first PART_SIZE bytes, or a multipart upload's part being gathered.
+        head = io.BytesIO()
+        # A single put's bytes past its head, written there by the digest's worker thread.
+        spool: IO[bytes] | None = None
         parts: list[CompletedPartTypeDef] = []
         upload_id: str | None = None
         size = 0
         try:
             async for chunk in chunks:
-                buffer.write(chunk)
+                if upload_id is None and size + len(chunk) > self._single_put_max:
+                    # Too big for one request: what was kept goes up as the first part.
+                    upload_id = await self._start_upload(key, content_type)
+                    await digest.settle()
+                    parts.append(await self._upload_part(key, upload_id, 1, head, spool))
+                    await _closed(spool)
+                    head, spool = io.BytesIO(), None
+                    await digest.write_to(None)
                 size += len(chunk)
-                if buffer.tell() < (self._part_size if kept is None else SPILL_SIZE):
-                    continue
-                if upload_id is None and size <= self._single_put_max:
-                    if kept is None:
-                        kept = buffer
-                    else:
-                        spool = await _spill(spool, buffer)
-                else:
-                    if upload_id is None:
-                        upload_id = await self._start_upload(key, content_type)
-                    # What a single put kept so far, if anything, goes up with it as the part.
-                    parts.append(
-                        await self._upload_part(
-                            key, upload_id, len(parts) + 1, _joined(kept, spool, buffer)
-                        )
-                    )
-                    if spool is not None:
-                        await asyncio.to_thread(spool.close)
-                    kept = spool = None
-                buffer = io.BytesIO()
+                if upload_id is None and spool is None and head.tell() >= self._part_size:
+                    spool = await _new_spool()
+                    await digest.write_to(spool)
+                if spool is None:
+                    head.write(chunk)
+                await digest.update(chunk)
+                if upload_id is not None and head.tell() >= self._part_size:
+                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, head))
+                    head = io.BytesIO()
+            sha256 = await digest.digest()
             if upload_id is None:
-                body = _joined(kept, spool, buffer)
-                body.seek(0)
+                await self._put_whole(key, content_type, _body(head, spool), sha256)
+            else:
+                if head.tell():
+                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, head))
                 await _call(
-                    self._client.put_object(
+                    self._client.complete_multipart_upload(
                         Bucket=self.bucket,
                         Key=key,
-                        Body=body,
-                        ContentType=content_type,
-                        **self._encryption,
+                        UploadId=upload_id,
+                        MultipartUpload={"Parts": parts},
                     )
                 )
-                return size
-            if buffer.tell():
-                parts.append(await self._upload_part(key, upload_id, len(parts) + 1, buffer))
-            await _call(
-                self._client.complete_multipart_upload(
-                    Bucket=self.bucket,
-                    Key=key,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},
-                )
-            )
         except BaseException:
+            await asyncio.shield(digest.abandon())
             if upload_id is not None:
                 await asyncio.shield(self._abort(key, upload_id))
             raise
         finally:
-            if spool is not None:
-                await asyncio.to_thread(spool.close)
-        return size
+            await asyncio.shield(_closed(spool))
+        return StoredObject(size, sha256.hex())
+
+    async def _put_whole(
+        self, key: str, content_type: str, body: bytes | _Body, sha256: bytes
+    ) -> None:
+        """One PutObject carrying the body's sha256, which the store checks (see
+        `_sign_checksum_not_payload`)."""
+        await _call(
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=_as_file(body),
+                ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=base64.b64encode(sha256).decode("ascii"),
+                **self._encryption,
+            )
+        )
 
     async def _start_upload(self, key: str, content_type: str) -> str:
         created = await _call(
@@ -222,12 +243,16 @@ class S3Storage:
         return created["UploadId"]
 
     async def _upload_part(
-        self, key: str, upload_id: str, number: int, body: IO[bytes]
+        self, key: str, upload_id: str, number: int, *segments: io.BytesIO | IO[bytes] | None
     ) -> CompletedPartTypeDef:
-        body.seek(0)
+        """Upload the segments as one part (no reference to them is kept)."""
         uploaded = await _call(
             self._client.upload_part(
-                Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=_as_file(_Body(*segments)),
             )
         )
         return {"ETag": uploaded["ETag"], "PartNumber": number}
@@ -283,64 +308,111 @@ class S3Storage:
         await _call(self._client.head_bucket(Bucket=self.bucket))
 
 
-def _joined(*streams: io.BytesIO | io.BufferedRandom | None) -> IO[bytes]:
-    """The streams given, read one after the other as one (the only one as it is)."""
-    present = [stream for stream in streams if stream is not None]
-    if len(present) == 1:
-        return present[0]
-    return io.BufferedReader(_Joined(*present))
+def _body(head: io.BytesIO, spool: IO[bytes] | None) -> bytes | _Body:
+    """A single put's body: the bytes themselves when they all fit in the head (sent in one
+    write), else the head and what waited on disk as one `_Body`."""
+    if spool is None:
+        return head.getvalue()  # The buffer's own bytes: no copy.
+    return _Body(head, spool)
 
 
-class _Joined(io.RawIOBase):
-    """Seekable streams read one after the other as one (a single put's body: the part kept in
-    memory, what waited on disk, the rest in memory), without copying them together."""
+def _as_file(body: bytes | _Body) -> bytes | IO[bytes]:
+    """The body as botocore's types name it: it reads any object that has a length, reads
+    and seeks, as `_Body` does."""
+    return cast("bytes | IO[bytes]", body)
 
-    def __init__(self, *streams: io.BytesIO | io.BufferedRandom) -> None:
-        super().__init__()
-        self._streams = [(stream, stream.seek(0, io.SEEK_END)) for stream in streams]
-        self._size = sum(size for _, size in self._streams)
+
+class _Body:
+    """Buffers in memory and a temporary file, read one after the other as one body without
+    being copied together.
+
+    botocore takes it for a file (it has a length, reads and seeks: a part's signature, a
+    rewind before a retry); aiohttp sends it as an async iterable: memory as it is, the file
+    READ_SIZE at a time in a worker thread (aiohttp would read a file 64 KiB per thread hop).
+    """
+
+    def __init__(self, *segments: io.BytesIO | IO[bytes] | None) -> None:
+        self._segments = [
+            (segment, segment.seek(0, io.SEEK_END)) for segment in segments if segment is not None
+        ]
+        self._size = sum(size for _, size in self._segments)
         self._position = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
+    def __len__(self) -> int:
+        return self._size
 
     def tell(self) -> int:
         return self._position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        self._position = max(0, base + offset)
+        self._position = min(max(0, base + offset), self._size)
         return self._position
 
-    def readinto(self, target: WriteableBuffer) -> int:
-        """Read from the stream the position is in (a short read at its end, as raw reads may)."""
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while found := self._segment_here():
+            segment, offset, left = found
+            limit = min(READ_SIZE, left)
+            if isinstance(segment, io.BytesIO):
+                yield self._read_from(segment, offset, limit)
+            else:
+                yield await asyncio.to_thread(self._read_from, segment, offset, limit)
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes from the position on (all that is left when `size` < 0)."""
+        wanted = self._size - self._position if size < 0 else size
+        pieces = []
+        while wanted > 0 and (found := self._segment_here()):
+            segment, offset, left = found
+            pieces.append(self._read_from(segment, offset, min(wanted, left)))
+            wanted -= len(pieces[-1])
+        return b"".join(pieces)
+
+    def _segment_here(self) -> tuple[io.BytesIO | IO[bytes], int, int] | None:
+        """The segment the position is in, the offset in it, and the bytes left in it."""
         start = 0
-        for stream, size in self._streams:
+        for segment, size in self._segments:
             if self._position < start + size:
-                stream.seek(self._position - start)
-                with memoryview(target) as view:
-                    read = stream.readinto(view[: start + size - self._position])
-                self._position += read
-                return read
+                return segment, self._position - start, start + size - self._position
             start += size
-        return 0
+        return None
+
+    def _read_from(self, segment: io.BytesIO | IO[bytes], offset: int, size: int) -> bytes:
+        segment.seek(offset)
+        piece = segment.read(size)
+        self._position += len(piece)
+        return piece
 
 
-async def _spill(spool: io.BufferedRandom | None, buffer: io.BytesIO) -> io.BufferedRandom:
-    """Append the buffer to the temporary file (made on first use, deleted when closed)."""
-
-    def write() -> io.BufferedRandom:
-        target = spool if spool is not None else tempfile.TemporaryFile()  # noqa: SIM115
-        target.write(buffer.getbuffer())
-        return target
-
+async def _new_spool() -> IO[bytes]:
+    """A temporary file (deleted when closed) for what a single put holds past its head."""
     try:
-        return await asyncio.to_thread(write)
+        return await asyncio.to_thread(tempfile.TemporaryFile)
     except OSError as exc:
         raise StorageUnavailableError(f"temporary file: {exc}") from exc
+
+
+async def _closed(spool: IO[bytes] | None) -> None:
+    """Close (and so delete) the temporary file, if any."""
+    if spool is not None:
+        await asyncio.to_thread(spool.close)
+
+
+def _sign_checksum_not_payload(request: AWSRequest, **_: Any) -> None:
+    """Let a PutObject that carries its sha256 (x-amz-checksum-sha256, a header the signature
+    covers, which the store checks the body against) be signed without a hash of its body
+    (UNSIGNED-PAYLOAD): botocore would read the whole body again to compute the same sha256."""
+    if "x-amz-checksum-sha256" in request.headers:
+        request.context["client_config"] = _without_payload_signing(
+            request.context["client_config"]
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def _without_payload_signing(config: Config) -> Config:
+    """The client's config with payload signing off (one per client: merging is not free)."""
+    s3 = cast("_S3Dict", getattr(config, "s3", None) or {})
+    return config.merge(Config(s3={**s3, "payload_signing_enabled": False}))
 
 
 async def _call(request: Awaitable[T]) -> T:

@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks import migrations
-from teamtasks.config import Settings
-from teamtasks.db import create_engine, create_session_factory, unit_of_work
-from teamtasks.models import AuditLog, Notification, ProcessedUpdate, User
+from teamtasks.config import TELEGRAM_DOWNLOAD_LIMIT, Settings
+from teamtasks.db import SessionFactory, create_engine, create_session_factory, unit_of_work
+from teamtasks.models import AuditLog, Company, File, Notification, ProcessedUpdate, User
 from teamtasks.models.enums import TaskStatus, UpdateOutcome
 from teamtasks.services import (
     comments,
     companies,
+    files,
     invites,
+    limits,
     members,
     projects,
     task_lists,
     tasks,
     updates,
 )
-from teamtasks.services.actors import resolve_actor
+from teamtasks.services.actors import Actor, resolve_actor
 from teamtasks.services.due_dates import parse_due
 from teamtasks.services.errors import InviteUsedUp, NotFound
+from teamtasks.services.files import QuotaFull
+from teamtasks.storage import staged_objects
+from teamtasks.storage.local import LocalStorage
 from tests.services.helpers import NOW
 from tests.support import factories
 
@@ -113,3 +122,75 @@ async def test_updates_are_claimed_once_on_sqlite(tmp_path: Path) -> None:
         assert retried.updated_at.tzinfo is not None
     finally:
         await engine.dispose()
+
+
+async def test_files_are_recorded_and_counted_on_sqlite(tmp_path: Path) -> None:
+    """On PostgreSQL the count and the rows are one statement; SQLite takes them in turn."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'teamtasks.db'}"
+    await asyncio.to_thread(migrations.upgrade, url)
+    engine = create_engine(Settings(database_url=url))
+    factory = create_session_factory(engine)
+    storage = LocalStorage(root=tmp_path / "files", secret=b"s" * 32, base_url="http://x.test")
+    pdf = b"%PDF-1.7\n" + os.urandom(5000)
+
+    async def one_chunk() -> AsyncIterator[bytes]:
+        yield pdf
+
+    async def attach(session: AsyncSession, actor: Actor, chunks: AsyncIterator[bytes]) -> File:
+        async with staged_objects(storage) as staged:
+            return await files.attach_file(
+                session,
+                staged=staged,
+                actor=actor,
+                number=1,
+                file_name="scan.pdf",
+                size=len(pdf),
+                chunks=chunks,
+                max_bytes=TELEGRAM_DOWNLOAD_LIMIT,
+            )
+
+    try:
+        async with unit_of_work(factory) as session:
+            anna = await factories.user(session, first_name="Anna")
+            company = await companies.create_company(session, user=anna, name="Acme")
+            owner = await resolve_actor(session, user=anna)
+            assert owner is not None
+            await tasks.create_task(session, actor=owner, title="Scan the contract")
+            file = await attach(session, owner, one_chunk())
+        assert file.sha256 == hashlib.sha256(pdf).hexdigest()
+        assert file.size_bytes == len(pdf)
+        assert (tmp_path / "files" / file.storage_key).read_bytes() == pdf
+
+        quota = await _quota(factory, company.id)
+
+        async def taken_meanwhile() -> AsyncIterator[bytes]:
+            yield pdf
+            # Another upload of the company counts its bytes while this one streams.
+            await session.execute(
+                update(Company)
+                .where(Company.id == company.id)
+                .values(storage_used_bytes=quota - 10)
+            )
+
+        with pytest.raises(QuotaFull):
+            async with unit_of_work(factory) as session:
+                await attach(session, owner, taken_meanwhile())
+
+        async with factory() as session:
+            rows = (await session.scalars(select(File.storage_key))).all()
+            used = await session.scalar(
+                select(Company.storage_used_bytes).where(Company.id == company.id)
+            )
+            attached = await session.scalar(
+                select(func.count()).where(AuditLog.action == "file.attached")
+            )
+        assert rows == [file.storage_key]
+        assert [info.key async for info in storage.scan(prefix="company_")] == rows
+        assert (used, attached) == (len(pdf), 1)
+    finally:
+        await engine.dispose()
+
+
+async def _quota(factory: SessionFactory, company_id: int) -> int:
+    async with factory() as session:
+        return await limits.storage_quota(session, company_id=company_id)

@@ -6,6 +6,7 @@ expired), so no test waits; tampering with any signed part of a link gets 403.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,12 @@ import pytest
 
 from teamtasks.config import Settings
 from teamtasks.models.base import utcnow
-from teamtasks.storage import StorageUnavailableError, content_disposition, open_storage
+from teamtasks.storage import (
+    StorageUnavailableError,
+    StoredObject,
+    content_disposition,
+    open_storage,
+)
 from teamtasks.storage.local import LocalStorage
 from teamtasks.web.app import create_app
 from tests.storage.fixtures import LINK_SECRET, LocalWeb
@@ -45,9 +51,8 @@ def storage_at(root: Path, **overrides: object) -> LocalStorage:
 
 async def test_an_object_is_stored_listed_and_deleted(tmp_path: Path) -> None:
     storage = storage_at(tmp_path)
-    assert await storage.put(key=KEY, chunks=chunks(BODY), content_type="application/pdf") == len(
-        BODY
-    )
+    stored = await storage.put(key=KEY, chunks=chunks(BODY), content_type="application/pdf")
+    assert stored == StoredObject(len(BODY), hashlib.sha256(BODY).hexdigest())
     assert (tmp_path / KEY).read_bytes() == BODY
     info = await storage.head(key=KEY)
     assert info is not None

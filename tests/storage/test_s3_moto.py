@@ -7,16 +7,18 @@ to an anonymous reader, a single PUT has no part count in its ETag, and so on.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 
 from teamtasks.config import ConfigError
-from teamtasks.storage import StorageUnavailableError, open_storage
+from teamtasks.storage import StorageUnavailableError, StoredObject, open_storage
 from teamtasks.storage.s3 import PART_SIZE, SINGLE_PUT_MAX, S3Storage, s3_client
 from tests.storage.servers import S3Server, new_bucket, s3_storage
 from tests.support.web import free_port
@@ -87,7 +89,7 @@ async def test_an_object_above_a_part_goes_up_in_one_request(moto: S3Server) -> 
         async with s3_client(moto.settings(storage.bucket)) as client:
             head = await client.head_object(Bucket=storage.bucket, Key=key)
         answer = await fetch(storage, key)
-    assert stored == size
+    assert stored == StoredObject(size, sha256_of_stream(size))
     assert "-" not in head["ETag"]
     assert (head["ContentLength"], head["ContentType"]) == (size, "application/pdf")
     assert hashlib.sha256(answer.content).hexdigest() == sha256_of_stream(size)
@@ -96,17 +98,55 @@ async def test_an_object_above_a_part_goes_up_in_one_request(moto: S3Server) -> 
 async def test_an_object_above_the_single_request_size_goes_up_in_parts(moto: S3Server) -> None:
     size = 2 * PART_SIZE + 12345
     key = "company_1/task_1/big.pdf"
-    # What was kept for a single put (PART_SIZE in memory, SPILL_SIZE past it) becomes the
+    # What was kept for a single put (PART_SIZE in memory, 2 MiB past it on disk) becomes the
     # first part once the object outgrows one request; the rest follows in parts from memory.
-    async with s3_storage(moto, single_put_max=PART_SIZE) as storage:
+    async with s3_storage(moto, single_put_max=PART_SIZE + 2 * 1024 * 1024) as storage:
         stored = await storage.put(key=key, chunks=stream(size), content_type="application/pdf")
         async with s3_client(moto.settings(storage.bucket)) as client:
             head = await client.head_object(Bucket=storage.bucket, Key=key)
         answer = await fetch(storage, key)
-    assert stored == size
+    assert stored == StoredObject(size, sha256_of_stream(size))
     assert head["ETag"].strip('"').endswith("-2")
     assert (head["ContentLength"], head["ContentType"]) == (size, "application/pdf")
     assert hashlib.sha256(answer.content).hexdigest() == sha256_of_stream(size)
+
+
+async def test_a_single_put_carries_its_sha256_instead_of_hashing_the_body_again(
+    moto: S3Server,
+) -> None:
+    # Over plain HTTP botocore signs a hash of the whole body unless told otherwise; a body
+    # whose sha256 the store checks (a signed header) needs no second pass over its bytes.
+    settings = moto.settings(new_bucket())
+    assert settings.s3_bucket is not None
+    sent: list[dict[str, str]] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        sent.append(
+            {
+                name: value.decode() if isinstance(value, bytes) else value
+                for name, value in request.headers.items()
+            }
+        )
+
+    async with s3_client(settings) as client:
+        storage = S3Storage(client=client, bucket=settings.s3_bucket)
+        await storage.prepare(create=True, region=settings.s3_region)
+        client.meta.events.register("before-send.s3.PutObject", capture)
+        key = "company_1/task_1/checked.pdf"
+        stored = await storage.put(
+            key=key, chunks=stream(3 * 64 * 1024 + 5), content_type="application/pdf"
+        )
+        plain = b"a plain put of the same client"
+        await client.put_object(Bucket=storage.bucket, Key="plain.txt", Body=plain)
+        head = await client.head_object(Bucket=storage.bucket, Key=key, ChecksumMode="ENABLED")
+    ours, other = sent
+    checksum = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
+    assert ours["x-amz-checksum-sha256"] == checksum
+    assert ours["X-Amz-Content-SHA256"] == "UNSIGNED-PAYLOAD"
+    assert head["ChecksumSHA256"] == checksum
+    # Requests without such a checksum keep their body in the signature.
+    assert "x-amz-checksum-sha256" not in other
+    assert other["X-Amz-Content-SHA256"] == hashlib.sha256(plain).hexdigest()
 
 
 async def test_a_small_object_is_one_put(moto: S3Server, moto_storage: S3Storage) -> None:

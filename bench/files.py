@@ -4,10 +4,10 @@
 
 The service path is the bot's: `attach_file` in a unit of work wrapped in `staged_objects`
 (checks, content check by magic bytes, sha256, one put up to 64 MiB with what passed 8 MiB
-waiting on disk, the File row, the audit row, the commit), fed 64 KiB chunks as a Telegram
-download arrives. The baseline is one `put_object` of the same bytes with the same aiobotocore
-client. The store is moto's S3 server in a process of its own, so this process's memory is the
-upload's alone; PostgreSQL holds rows.
+waiting on disk, the quota and the File and audit rows, the commit), fed chunks of the size the
+bot reads a Telegram download in (its CHUNK_SIZE). The baseline is one `put_object` of the same
+bytes with the same aiobotocore client. The store is moto's S3 server in a process of its own, so
+this process's memory is the upload's alone; PostgreSQL holds rows.
 
 Prints MiB/s (median of N runs, the two paths taking turns) for 1, 10 and 20 MiB files, the
 ratio service/direct (target >= 0.8), and the memory this process grows by while a 20 MiB file
@@ -28,9 +28,12 @@ import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 
 from bench.updates import drop_database, fresh_database
+from teamtasks.bot.handlers.work.files import CHUNK_SIZE
 from teamtasks.config import MIB, Settings
 from teamtasks.db import SessionFactory, create_engine, create_session_factory, unit_of_work
 from teamtasks.services import companies, files, tasks, users
@@ -39,7 +42,10 @@ from teamtasks.storage import staged_objects
 from teamtasks.storage.s3 import S3Storage, s3_client
 
 SIZES_MIB = (1, 10, 20)
-CHUNK = 64 * 1024
+AT_ONCE = (1, 4)
+"""Uploads in flight together: one (each upload's own speed) and four (what the service moves
+when several members send files: one upload's database round trips overlap another's transfer)."""
+CHUNK = CHUNK_SIZE
 BUCKET = "teamtasks-bench"
 
 
@@ -113,9 +119,24 @@ class Bench:
         self.actor = actor
         self.number = number
 
-    async def service(self, size: int, chunks: AsyncIterator[bytes]) -> float:
-        """Seconds to attach the file; the object is deleted afterwards, untimed."""
+    async def service(
+        self, size: int, make_chunks: Callable[[], AsyncIterator[bytes]], at_once: int = 1
+    ) -> float:
+        """Seconds to attach `at_once` files together; the files are deleted afterwards, untimed."""
         started = time.perf_counter()
+        attached = await asyncio.gather(
+            *(self._attach(size, make_chunks()) for _ in range(at_once))
+        )
+        elapsed = time.perf_counter() - started
+        for file_id in attached:
+            async with (
+                staged_objects(self.storage) as staged,
+                unit_of_work(self.factory) as session,
+            ):
+                await files.delete_file(session, staged=staged, actor=self.actor, file_id=file_id)
+        return elapsed
+
+    async def _attach(self, size: int, chunks: AsyncIterator[bytes]) -> int:
         async with (
             staged_objects(self.storage) as staged,
             unit_of_work(self.factory) as session,
@@ -130,21 +151,25 @@ class Bench:
                 chunks=chunks,
                 max_bytes=64 * MIB,
             )
-        elapsed = time.perf_counter() - started
-        async with staged_objects(self.storage) as staged, unit_of_work(self.factory) as session:
-            await files.delete_file(session, staged=staged, actor=self.actor, file_id=file.id)
-        return elapsed
+            return file.id
 
-    async def direct(self, data: bytes) -> float:
-        """Seconds to put the bytes with the same client (same connections); then deleted."""
-        key = f"direct/{uuid.uuid4().hex}.pdf"
+    async def direct(self, data: bytes, at_once: int = 1) -> float:
+        """Seconds to put the bytes `at_once` times together with the same client (same
+        connections); the objects are deleted afterwards, untimed."""
+        keys = [f"direct/{uuid.uuid4().hex}.pdf" for _ in range(at_once)]
         client = self.storage._client
         started = time.perf_counter()
-        await client.put_object(
-            Bucket=self.storage.bucket, Key=key, Body=data, ContentType="application/pdf"
+        await asyncio.gather(
+            *(
+                client.put_object(
+                    Bucket=self.storage.bucket, Key=key, Body=data, ContentType="application/pdf"
+                )
+                for key in keys
+            )
         )
         elapsed = time.perf_counter() - started
-        await self.storage.delete(key=key)
+        for key in keys:
+            await self.storage.delete(key=key)
         return elapsed
 
     async def memory_growth(self, size: int) -> tuple[float, float]:
@@ -152,7 +177,7 @@ class Bench:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tracemalloc.start()
         try:
-            await self.service(size, generated(size))
+            await self.service(size, partial(generated, size))
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
@@ -179,25 +204,30 @@ async def run(runs: int) -> None:
                 await storage.prepare(create=True, region=settings.s3_region)
                 actor, number = await seed(factory)
                 bench = Bench(factory, storage, actor, number)
-                await bench.service(MIB, generated(MIB))
+                await bench.service(MIB, partial(generated, MIB))
                 await bench.direct(pdf_bytes(MIB))
                 traced, rss = await bench.memory_growth(20 * MIB)
                 rows = []
-                for size_mib in SIZES_MIB:
-                    data = pdf_bytes(size_mib * MIB)
-                    direct, service = [], []
-                    await bench.direct(data)
-                    await bench.service(len(data), chunks_of(data))
-                    for _ in range(runs):
-                        direct.append(await bench.direct(data))
-                        service.append(await bench.service(len(data), chunks_of(data)))
-                    rows.append(
-                        (
-                            size_mib,
-                            size_mib / statistics.median(direct),
-                            size_mib / statistics.median(service),
+                for at_once in AT_ONCE:
+                    for size_mib in SIZES_MIB:
+                        data = pdf_bytes(size_mib * MIB)
+                        direct, service = [], []
+                        await bench.direct(data, at_once)
+                        await bench.service(len(data), partial(chunks_of, data), at_once)
+                        for _ in range(runs):
+                            direct.append(await bench.direct(data, at_once))
+                            service.append(
+                                await bench.service(len(data), partial(chunks_of, data), at_once)
+                            )
+                        mib = size_mib * at_once
+                        rows.append(
+                            Row(
+                                at_once,
+                                size_mib,
+                                mib / statistics.median(direct),
+                                mib / statistics.median(service),
+                            )
                         )
-                    )
     finally:
         if engine is not None:
             await engine.dispose()
@@ -205,13 +235,29 @@ async def run(runs: int) -> None:
     report(runs, rows, traced, rss)
 
 
-def report(runs: int, rows: list[tuple[int, float, float]], traced: float, rss: float) -> None:
-    print(f"files: median of {runs} uploads per path; store: moto's S3 server (own process)")  # noqa: T201
-    print(f"{'size':>7} {'direct MiB/s':>13} {'service MiB/s':>14} {'ratio':>6}")  # noqa: T201
-    for size_mib, direct, service in rows:
-        print(f"{size_mib:>3} MiB {direct:>13.1f} {service:>14.1f} {service / direct:>6.2f}")  # noqa: T201
-    worst = min(service / direct for _, direct, service in rows)
-    print(f"service/direct: lowest ratio {worst:.2f} (target >= 0.8)")  # noqa: T201
+@dataclass(frozen=True)
+class Row:
+    at_once: int
+    size_mib: int
+    direct: float
+    service: float
+
+    @property
+    def ratio(self) -> float:
+        return self.service / self.direct
+
+
+def report(runs: int, rows: list[Row], traced: float, rss: float) -> None:
+    print(f"files: median of {runs} rounds per path; store: moto's S3 server (own process)")  # noqa: T201
+    print(f"{'at once':>7} {'size':>7} {'direct MiB/s':>13} {'service MiB/s':>14} {'ratio':>6}")  # noqa: T201
+    for row in rows:
+        print(  # noqa: T201
+            f"{row.at_once:>7} {row.size_mib:>3} MiB {row.direct:>13.1f} {row.service:>14.1f} "
+            f"{row.ratio:>6.2f}"
+        )
+    for at_once in AT_ONCE:
+        worst = min(row.ratio for row in rows if row.at_once == at_once)
+        print(f"service/direct, {at_once} at once: lowest ratio {worst:.2f} (target >= 0.8)")  # noqa: T201
     print(  # noqa: T201
         f"memory growth uploading 20 MiB through the service: peak traced {traced:.1f} MiB, "
         f"peak RSS +{rss:.1f} MiB (target < 32)"

@@ -12,8 +12,9 @@ from typing import IO
 
 from teamtasks.storage.base import StorageUnavailableError
 
-BATCH = 262144
-"""Bytes handed to the worker thread at a time."""
+BATCH = 256 * 1024
+"""Bytes handed to the worker thread at a time: the chunk the bot reads a download in, so each
+chunk is hashed while the next one arrives and little is left to hash once the stream ends."""
 
 
 class StreamDigest:

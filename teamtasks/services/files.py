@@ -14,7 +14,7 @@ crash leaves behind, `sweep` finds: objects no row points to, and rows whose obj
 A file is checked before it is downloaded (the company's good standing, its task, the extension
 against the allowlist, the declared size against Telegram's limit and the remaining storage
 quota of the company's plan) and while it streams (the real size, the content against the
-extension, its sha256), never held in memory whole.
+extension), never held in memory whole; the store records its sha256 as it takes it in.
 """
 
 # Error names are the domain's words, as in teamtasks/services/errors.py.

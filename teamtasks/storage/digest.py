@@ -7,11 +7,14 @@ and an S3 store hands it to the store to verify (teamtasks/storage/s3.py).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 from typing import IO
 
 from teamtasks.storage.base import StorageUnavailableError
 
+_EXECUTOR = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="teamtasks-digest")
+"""The digests' worker threads (a batch at a time per upload)."""
 BATCH = 256 * 1024
 """Bytes handed to the worker thread at a time: the chunk the bot reads a download in, so each
 chunk is hashed while the next one arrives and little is left to hash once the stream ends."""
@@ -30,7 +33,9 @@ class StreamDigest:
         self._sink = sink
         self._batch: list[bytes] = []
         self._batch_size = 0
-        self._running: asyncio.Future[None] | None = None
+        # The thread's own future: it ends only when the batch is done, whatever happens to
+        # the coroutine awaiting it (cancelling an asyncio wrapper does not stop a thread).
+        self._job: concurrent.futures.Future[None] | None = None
 
     async def update(self, chunk: bytes) -> None:
         self._batch.append(chunk)
@@ -48,9 +53,7 @@ class StreamDigest:
         """Wait until every chunk given so far is hashed and written."""
         if self._batch:
             await self._hand_over()
-        if self._running is not None:
-            running, self._running = self._running, None
-            await running
+        await self._finish_job()
 
     async def digest(self) -> bytes:
         """The sha256 of every chunk given; the stream is over."""
@@ -58,20 +61,22 @@ class StreamDigest:
         return self._hash.digest()
 
     async def abandon(self) -> None:
-        """Drop what gathers and wait for the batch in the worker thread, if any, to end (the
-        stream failed: its sink can be closed once this returns)."""
+        """Drop what gathers and wait for the batch in the worker thread, if any, to end, its
+        failure ignored (the stream failed: its sink can be closed once this returns)."""
         self._batch, self._batch_size = [], 0
-        if self._running is not None:
-            running, self._running = self._running, None
-            await asyncio.wait({running})
+        if self._job is not None:
+            await asyncio.wait({asyncio.wrap_future(self._job)})
+            self._job = None
 
     async def _hand_over(self) -> None:
-        if self._running is not None:
-            await self._running
+        await self._finish_job()
         batch, self._batch, self._batch_size = self._batch, [], 0
-        self._running = asyncio.get_running_loop().run_in_executor(
-            None, self._take, batch, self._sink
-        )
+        self._job = _EXECUTOR.submit(self._take, batch, self._sink)
+
+    async def _finish_job(self) -> None:
+        if self._job is not None:
+            await asyncio.wrap_future(self._job)
+            self._job = None
 
     def _take(self, batch: list[bytes], sink: IO[bytes] | None) -> None:
         try:

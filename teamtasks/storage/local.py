@@ -94,6 +94,7 @@ class LocalStorage:
         temporary = self.root / INCOMING / f"{uuid.uuid4().hex}.part"
         handle = await _io(_open_new, temporary)
         digest = StreamDigest(sink=handle)
+        moving: asyncio.Task[None] | None = None
         size = 0
         try:
             async for chunk in chunks:
@@ -101,10 +102,19 @@ class LocalStorage:
                 size += len(chunk)
             sha256 = await digest.digest()
             await _io(handle.close)
-            await _io(_move_into_place, temporary, path)
+            moving = asyncio.create_task(_io(_move_into_place, temporary, path))
+            await asyncio.shield(moving)
         except BaseException:
-            await asyncio.shield(digest.abandon())
-            await asyncio.shield(asyncio.to_thread(_discard, handle, temporary))
+
+            async def clean_up() -> None:
+                await digest.abandon()
+                await asyncio.to_thread(_discard, handle, temporary)
+                if moving is not None:
+                    # Cancelled while moving: once the move is over, nothing may be in place.
+                    await asyncio.wait({moving})
+                    await asyncio.to_thread(path.unlink, missing_ok=True)
+
+            await asyncio.shield(clean_up())
             raise
         return StoredObject(size, sha256.hex())
 

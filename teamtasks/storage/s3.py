@@ -1,13 +1,18 @@
 """S3 and S3-compatible stores (AWS, MinIO, ...) through aiobotocore.
 
-An upload holds at most PART_SIZE in memory, besides the two batches its digest may hold
-(teamtasks/storage/digest.py). An object up to SINGLE_PUT_MAX goes up as one PutObject: its first
-PART_SIZE kept in memory, the rest written to a temporary file by the digest's worker thread as it
-hashes it, sent as one body: one request instead of a multipart upload's four or more, whose
-merging of parts stores also pay for. A larger object is a multipart upload whose first part is
-what was kept (memory and file) and the rest PART_SIZE parts; a failed one is aborted.
+An upload holds at most PART_SIZE and one READ_SIZE piece in memory (larger chunks are split),
+besides the two batches its digest may hold (teamtasks/storage/digest.py). An object up to
+SINGLE_PUT_MAX goes up as one PutObject: its first PART_SIZE kept in memory, the rest written
+to a temporary file by the digest's worker thread as it hashes it, sent as one body: one request
+instead of a multipart upload's four or more, whose merging of parts stores also pay for. A
+larger object is a multipart upload whose first part is what was kept (memory and file) and the
+rest PART_SIZE parts; a failed one is aborted, and an object a failed or cancelled put may have
+left is deleted.
 The sha256 of every object is computed as it streams in; a single put sends it for the store to
 check the body against (x-amz-checksum-sha256), and is then not hashed again for its signature.
+A store that refuses checksum headers (found out by a probe at start-up) gets puts without them
+and signed body hashes. A store that ignores them (moto, s3rver) checks neither: over plain HTTP
+such a store's bodies are protected by TCP alone, which is why production stores take HTTPS.
 The bucket is private (created so when missing and S3_CREATE_BUCKET allows, with public access
 blocked where the store supports it); objects are encrypted at rest (SSE-S3) when S3_SSE says the
 store supports it. Links are SigV4 presigned GETs naming the file in Content-Disposition.
@@ -18,9 +23,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import hashlib
 import io
+import os
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
@@ -40,6 +49,7 @@ from teamtasks.storage.base import (
     content_disposition,
 )
 from teamtasks.storage.digest import StreamDigest
+from teamtasks.storage.staging import delete_quietly
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -61,6 +71,8 @@ READ_SIZE = 1024 * 1024
 SINGLE_PUT_MAX = 64 * 1024 * 1024
 """Objects up to this size go up in one request; larger ones in parts (a store's setting below
 PART_SIZE counts as PART_SIZE)."""
+PROBE_PREFIX = "teamtasks-probe/"
+"""Where start-up puts (and deletes) the object that tells whether the store takes checksums."""
 _FAILURES = (BotoCoreError, ClientError, aiohttp.ClientError, OSError)
 _MISSING = frozenset({"404", "NoSuchBucket", "NoSuchKey", "NotFound"})
 
@@ -110,9 +122,12 @@ class S3Storage:
         self._encryption: dict[str, Any] = {"ServerSideEncryption": "AES256"} if sse else {}
         self._part_size = part_size
         self._single_put_max = max(single_put_max, part_size)
+        self._checksums = True
         client.meta.events.register(
             "before-sign.s3.PutObject",
-            _sign_checksum_not_payload,
+            functools.partial(
+                _sign_checksum_not_payload, unsigned=_without_payload_signing(client.meta.config)
+            ),
             unique_id="teamtasks-sign-checksum-not-payload",
         )
 
@@ -123,19 +138,39 @@ class S3Storage:
         """
         try:
             await self._client.head_bucket(Bucket=self.bucket)
-            return
         except ClientError as exc:
             if _code(exc) not in _MISSING:
                 message = f"STORAGE_URL: the store refused bucket {self.bucket}: {_code(exc)}"
                 raise ConfigError(message) from None
+            if not create:
+                raise ConfigError(
+                    f"STORAGE_URL: bucket {self.bucket} does not exist; create it (private) or "
+                    "set S3_CREATE_BUCKET=true"
+                ) from None
+            await self._create_bucket(region)
         except (BotoCoreError, aiohttp.ClientError, OSError) as exc:
             raise ConfigError(f"S3_ENDPOINT_URL: cannot reach the store: {exc}") from None
-        if not create:
-            raise ConfigError(
-                f"STORAGE_URL: bucket {self.bucket} does not exist; create it (private) or set "
-                "S3_CREATE_BUCKET=true"
-            )
-        await self._create_bucket(region)
+        await self._probe_checksums()
+
+    async def _probe_checksums(self) -> None:
+        """Put (and delete) a small object with its sha256: a store that refuses the checksum
+        headers gets puts without them (botocore then signs a hash of each body instead)."""
+        key = f"{PROBE_PREFIX}{uuid.uuid4().hex}"
+        body = b"teamtasks"
+        try:
+            await self._put_whole(key, "text/plain", body, hashlib.sha256(body).digest())
+        except StorageUnavailableError as exc:
+            refusal = exc.__cause__
+            if not isinstance(refusal, ClientError):
+                raise ConfigError(f"S3_ENDPOINT_URL: cannot reach the store: {exc}") from None
+            status = refusal.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status not in (400, 501):
+                message = f"STORAGE_URL: the store refused a put to {self.bucket}: {_code(refusal)}"
+                raise ConfigError(message) from None
+            self._checksums = False
+            log.warning("store_refuses_checksums", error=_code(refusal))
+            return
+        await delete_quietly(self, [key])
 
     async def _create_bucket(self, region: str) -> None:
         try:
@@ -174,29 +209,45 @@ class S3Storage:
         parts: list[CompletedPartTypeDef] = []
         upload_id: str | None = None
         size = 0
+
+        sent = False
+
+        async def clean_up() -> None:
+            await digest.abandon()
+            if upload_id is not None:
+                await self._abort(key, upload_id)
+            await _closed(spool)
+            if sent:
+                # The store may have kept what it was sent before the failure or the cancel.
+                await delete_quietly(self, [key])
+
         try:
-            async for chunk in chunks:
-                if upload_id is None and size + len(chunk) > self._single_put_max:
-                    # Too big for one request: what was kept goes up as the first part.
-                    upload_id = await self._start_upload(key, content_type)
-                    await digest.settle()
-                    parts.append(await self._upload_part(key, upload_id, 1, head, spool))
-                    await _closed(spool)
-                    head, spool = io.BytesIO(), None
-                    await digest.write_to(None)
-                size += len(chunk)
-                if upload_id is None and spool is None and head.tell() >= self._part_size:
-                    spool = await _new_spool()
-                    await digest.write_to(spool)
-                if spool is None:
-                    head.write(chunk)
-                await digest.update(chunk)
-                if upload_id is not None and head.tell() >= self._part_size:
-                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, head))
-                    head = io.BytesIO()
+            async for piece in chunks:
+                # A part is at least what was kept before the piece that outgrew one request.
+                for chunk in _at_most(piece, READ_SIZE):
+                    if upload_id is None and size + len(chunk) > self._single_put_max:
+                        # Too big for one request: what was kept goes up as the first part.
+                        upload_id = await self._start_upload(key, content_type)
+                        await digest.settle()
+                        await digest.write_to(None)
+                        parts.append(await self._upload_part(key, upload_id, 1, head, spool))
+                        await _closed(spool)
+                        head, spool = io.BytesIO(), None
+                    size += len(chunk)
+                    if upload_id is None and spool is None and head.tell() >= self._part_size:
+                        spool = await _new_spool()
+                        await digest.write_to(spool)
+                    if spool is None:
+                        head.write(chunk)
+                    await digest.update(chunk)
+                    if upload_id is not None and head.tell() >= self._part_size:
+                        number = len(parts) + 1
+                        parts.append(await self._upload_part(key, upload_id, number, head))
+                        head = io.BytesIO()
             sha256 = await digest.digest()
+            sent = True
             if upload_id is None:
-                await self._put_whole(key, content_type, _body(head, spool), sha256)
+                await self._put_whole(key, content_type, await _body(head, spool), sha256)
             else:
                 if head.tell():
                     parts.append(await self._upload_part(key, upload_id, len(parts) + 1, head))
@@ -208,28 +259,30 @@ class S3Storage:
                         MultipartUpload={"Parts": parts},
                     )
                 )
+            await _closed(spool)
         except BaseException:
-            await asyncio.shield(digest.abandon())
-            if upload_id is not None:
-                await asyncio.shield(self._abort(key, upload_id))
+            await asyncio.shield(clean_up())
             raise
-        finally:
-            await asyncio.shield(_closed(spool))
         return StoredObject(size, sha256.hex())
 
     async def _put_whole(
         self, key: str, content_type: str, body: bytes | _Body, sha256: bytes
     ) -> None:
-        """One PutObject carrying the body's sha256, which the store checks (see
-        `_sign_checksum_not_payload`)."""
+        """One PutObject carrying the body's sha256 for the store to check, unless it refused
+        that at start-up (see `_sign_checksum_not_payload`)."""
+        checksum: dict[str, Any] = {}
+        if self._checksums:
+            checksum = {
+                "ChecksumAlgorithm": "SHA256",
+                "ChecksumSHA256": base64.b64encode(sha256).decode("ascii"),
+            }
         await _call(
             self._client.put_object(
                 Bucket=self.bucket,
                 Key=key,
                 Body=_as_file(body),
                 ContentType=content_type,
-                ChecksumAlgorithm="SHA256",
-                ChecksumSHA256=base64.b64encode(sha256).decode("ascii"),
+                **checksum,
                 **self._encryption,
             )
         )
@@ -243,16 +296,22 @@ class S3Storage:
         return created["UploadId"]
 
     async def _upload_part(
-        self, key: str, upload_id: str, number: int, *segments: io.BytesIO | IO[bytes] | None
+        self,
+        key: str,
+        upload_id: str,
+        number: int,
+        head: io.BytesIO,
+        spool: IO[bytes] | None = None,
     ) -> CompletedPartTypeDef:
-        """Upload the segments as one part (no reference to them is kept)."""
+        """Upload the head (and the spool) as one part; no reference to them is kept."""
+        body = _Body(head, await _flushed(spool) if spool is not None else None)
         uploaded = await _call(
             self._client.upload_part(
                 Bucket=self.bucket,
                 Key=key,
                 UploadId=upload_id,
                 PartNumber=number,
-                Body=_as_file(_Body(*segments)),
+                Body=_as_file(body),
             )
         )
         return {"ETag": uploaded["ETag"], "PartNumber": number}
@@ -308,12 +367,12 @@ class S3Storage:
         await _call(self._client.head_bucket(Bucket=self.bucket))
 
 
-def _body(head: io.BytesIO, spool: IO[bytes] | None) -> bytes | _Body:
+async def _body(head: io.BytesIO, spool: IO[bytes] | None) -> bytes | _Body:
     """A single put's body: the bytes themselves when they all fit in the head (sent in one
     write), else the head and what waited on disk as one `_Body`."""
     if spool is None:
         return head.getvalue()  # The buffer's own bytes: no copy.
-    return _Body(head, spool)
+    return _Body(head, await _flushed(spool))
 
 
 def _as_file(body: bytes | _Body) -> bytes | IO[bytes]:
@@ -323,19 +382,20 @@ def _as_file(body: bytes | _Body) -> bytes | IO[bytes]:
 
 
 class _Body:
-    """Buffers in memory and a temporary file, read one after the other as one body without
+    """A buffer in memory and a temporary file, read one after the other as one body without
     being copied together.
 
     botocore takes it for a file (it has a length, reads and seeks: a part's signature, a
     rewind before a retry); aiohttp sends it as an async iterable: memory as it is, the file
     READ_SIZE at a time in a worker thread (aiohttp would read a file 64 KiB per thread hop).
+    The file is read at an offset (pread), and the position moves only on the event loop, so a
+    read left running by an interrupted send cannot move a retry's position.
     """
 
-    def __init__(self, *segments: io.BytesIO | IO[bytes] | None) -> None:
-        self._segments = [
-            (segment, segment.seek(0, io.SEEK_END)) for segment in segments if segment is not None
-        ]
-        self._size = sum(size for _, size in self._segments)
+    def __init__(self, head: io.BytesIO, spool: _Spooled | None = None) -> None:
+        self._head = head.getbuffer()
+        self._spool = spool
+        self._size = len(self._head) + (spool.size if spool is not None else 0)
         self._position = 0
 
     def __len__(self) -> int:
@@ -350,38 +410,65 @@ class _Body:
         return self._position
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        while found := self._segment_here():
-            segment, offset, left = found
-            limit = min(READ_SIZE, left)
-            if isinstance(segment, io.BytesIO):
-                yield self._read_from(segment, offset, limit)
+        while self._position < self._size:
+            start = self._position
+            if start < len(self._head):
+                piece = bytes(self._head[start : start + READ_SIZE])
             else:
-                yield await asyncio.to_thread(self._read_from, segment, offset, limit)
+                piece = await asyncio.to_thread(self._from_disk, start, READ_SIZE)
+            self._position = start + len(piece)
+            yield piece
 
-    def read(self, size: int = -1) -> bytes:
-        """Up to `size` bytes from the position on (all that is left when `size` < 0)."""
-        wanted = self._size - self._position if size < 0 else size
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to `size` bytes from the position on (all that is left when `size` is None or
+        negative)."""
+        end = self._size if size is None or size < 0 else min(self._size, self._position + size)
         pieces = []
-        while wanted > 0 and (found := self._segment_here()):
-            segment, offset, left = found
-            pieces.append(self._read_from(segment, offset, min(wanted, left)))
-            wanted -= len(pieces[-1])
+        while self._position < end:
+            start = self._position
+            if start < len(self._head):
+                piece = bytes(self._head[start : min(end, len(self._head))])
+            else:
+                piece = self._from_disk(start, end - start)
+            self._position = start + len(piece)
+            pieces.append(piece)
         return b"".join(pieces)
 
-    def _segment_here(self) -> tuple[io.BytesIO | IO[bytes], int, int] | None:
-        """The segment the position is in, the offset in it, and the bytes left in it."""
-        start = 0
-        for segment, size in self._segments:
-            if self._position < start + size:
-                return segment, self._position - start, start + size - self._position
-            start += size
-        return None
-
-    def _read_from(self, segment: io.BytesIO | IO[bytes], offset: int, size: int) -> bytes:
-        segment.seek(offset)
-        piece = segment.read(size)
-        self._position += len(piece)
+    def _from_disk(self, position: int, size: int) -> bytes:
+        assert self._spool is not None
+        offset = position - len(self._head)
+        piece = os.pread(self._spool.fd, min(size, self._spool.size - offset), offset)
+        if not piece:
+            raise StorageUnavailableError("temporary file: shorter than written")
         return piece
+
+
+@dataclass(frozen=True)
+class _Spooled:
+    """A temporary file whose writes are flushed: its descriptor and size."""
+
+    fd: int
+    size: int
+
+
+async def _flushed(spool: IO[bytes]) -> _Spooled:
+    def flush() -> _Spooled:
+        spool.flush()
+        return _Spooled(spool.fileno(), os.fstat(spool.fileno()).st_size)
+
+    try:
+        return await asyncio.to_thread(flush)
+    except OSError as exc:
+        raise StorageUnavailableError(f"temporary file: {exc}") from exc
+
+
+def _at_most(chunk: bytes, size: int) -> Iterator[bytes]:
+    """The chunk, in pieces of at most `size` bytes (itself when it is not larger)."""
+    if len(chunk) <= size:
+        yield chunk
+        return
+    for start in range(0, len(chunk), size):
+        yield chunk[start : start + size]
 
 
 async def _new_spool() -> IO[bytes]:
@@ -398,19 +485,16 @@ async def _closed(spool: IO[bytes] | None) -> None:
         await asyncio.to_thread(spool.close)
 
 
-def _sign_checksum_not_payload(request: AWSRequest, **_: Any) -> None:
+def _sign_checksum_not_payload(request: AWSRequest, *, unsigned: Config, **_: Any) -> None:
     """Let a PutObject that carries its sha256 (x-amz-checksum-sha256, a header the signature
     covers, which the store checks the body against) be signed without a hash of its body
-    (UNSIGNED-PAYLOAD): botocore would read the whole body again to compute the same sha256."""
+    (UNSIGNED-PAYLOAD): botocore would read the whole body again to compute the same sha256.
+    `unsigned` is the client's config with payload signing off."""
     if "x-amz-checksum-sha256" in request.headers:
-        request.context["client_config"] = _without_payload_signing(
-            request.context["client_config"]
-        )
+        request.context["client_config"] = unsigned
 
 
-@functools.lru_cache(maxsize=4)
 def _without_payload_signing(config: Config) -> Config:
-    """The client's config with payload signing off (one per client: merging is not free)."""
     s3 = cast("_S3Dict", getattr(config, "s3", None) or {})
     return config.merge(Config(s3={**s3, "payload_signing_enabled": False}))
 

@@ -172,11 +172,10 @@ async def test_files_are_recorded_and_counted_on_sqlite(tmp_path: Path) -> None:
                 .values(storage_used_bytes=quota - 10)
             )
 
-        with pytest.raises(QuotaFull):
-            async with unit_of_work(factory) as session:
+        async with unit_of_work(factory) as session:
+            with pytest.raises(QuotaFull):
                 await attach(session, owner, taken_meanwhile())
-
-        async with factory() as session:
+            # In the same transaction: the other upload's count stands, nothing else was written.
             rows = (await session.scalars(select(File.storage_key))).all()
             used = await session.scalar(
                 select(Company.storage_used_bytes).where(Company.id == company.id)
@@ -186,7 +185,7 @@ async def test_files_are_recorded_and_counted_on_sqlite(tmp_path: Path) -> None:
             )
         assert rows == [file.storage_key]
         assert [info.key async for info in storage.scan(prefix="company_")] == rows
-        assert (used, attached) == (len(pdf), 1)
+        assert (used, attached) == (quota - 10, 1)
     finally:
         await engine.dispose()
 

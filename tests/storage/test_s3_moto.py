@@ -7,15 +7,20 @@ to an anonymous reader, a single PUT has no part count in its ETag, and so on.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
+from aiohttp import web
+from structlog.testing import capture_logs
 
 from teamtasks.config import ConfigError
 from teamtasks.storage import StorageUnavailableError, StoredObject, open_storage
@@ -239,3 +244,113 @@ async def test_an_unreachable_store_is_unavailable_to_every_call() -> None:
             await storage.delete(key="k")
         with pytest.raises(StorageUnavailableError):
             [info async for info in storage.scan(prefix="")]
+
+
+@contextlib.asynccontextmanager
+async def refusing_checksums(
+    moto: S3Server,
+) -> AsyncIterator[tuple[S3Server, list[tuple[str, dict[str, str]]]]]:
+    """moto behind a proxy that answers a put carrying x-amz-checksum-* as stores without
+    checksum support do (400 InvalidArgument) and passes every other request on; yields the
+    proxy as a server and the paths and headers (lower-case names) of the puts it passed."""
+    passed: list[tuple[str, dict[str, str]]] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        headers = {name: value for name, value in request.headers.items() if name != "Host"}
+        if request.method == "PUT" and any(
+            name.lower().startswith("x-amz-checksum-") for name in headers
+        ):
+            error = (
+                "<Error><Code>InvalidArgument</Code>"
+                "<Message>Unsupported header x-amz-checksum-sha256</Message></Error>"
+            )
+            return web.Response(status=400, text=error, content_type="application/xml")
+        if request.method == "PUT":
+            passed.append((request.path, {name.lower(): value for name, value in headers.items()}))
+        body = await request.read()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method, f"{moto.endpoint}{request.rel_url}", headers=headers, data=body
+            ) as answer,
+        ):
+            return web.Response(
+                status=answer.status,
+                body=await answer.read(),
+                headers={
+                    name: value
+                    for name, value in answer.headers.items()
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection")
+                },
+            )
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield S3Server(f"http://127.0.0.1:{port}", moto.access_key, moto.secret_key), passed
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_store_refusing_checksums_gets_signed_puts_without_them(moto: S3Server) -> None:
+    key = "company_1/task_1/plain.pdf"
+    size = 3 * 64 * 1024 + 5
+    with capture_logs() as logs:
+        async with refusing_checksums(moto) as (proxy, passed), s3_storage(proxy) as storage:
+            stored = await storage.put(key=key, chunks=stream(size), content_type="text/plain")
+            answer = await fetch(storage, key)
+    assert [entry["error"] for entry in logs if entry["event"] == "store_refuses_checksums"] == [
+        "InvalidArgument"
+    ]
+    assert stored == StoredObject(size, sha256_of_stream(size))
+    assert hashlib.sha256(answer.content).hexdigest() == stored.sha256
+    (put,) = [headers for path, headers in passed if path.endswith(key)]
+    # Without a checksum the store can check, the body's hash is signed again.
+    assert "x-amz-checksum-sha256" not in put
+    assert put["x-amz-content-sha256"] == stored.sha256
+
+
+async def test_a_put_cancelled_once_the_store_has_the_object_leaves_nothing(
+    moto: S3Server,
+) -> None:
+    key = "company_1/task_1/cancelled.pdf"
+    size = PART_SIZE + 12345  # past the head: the put still has its temporary file to close
+
+    def cancel_the_upload(**_: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+
+    async with s3_storage(moto) as storage:
+        storage._client.meta.events.register("after-call.s3.PutObject", cancel_the_upload)
+        upload = asyncio.create_task(
+            storage.put(key=key, chunks=stream(size), content_type="application/pdf")
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await upload
+        storage._client.meta.events.unregister("after-call.s3.PutObject", cancel_the_upload)
+        assert await storage.head(key=key) is None
+
+
+async def test_a_first_chunk_larger_than_one_request_still_makes_valid_parts(
+    moto: S3Server,
+) -> None:
+    size = 2 * PART_SIZE + 12345
+    data = os.urandom(size)
+
+    async def one_chunk() -> AsyncIterator[bytes]:
+        yield data
+
+    key = "company_1/task_1/whole.pdf"
+    async with s3_storage(moto, single_put_max=PART_SIZE) as storage:
+        stored = await storage.put(key=key, chunks=one_chunk(), content_type="application/pdf")
+        async with s3_client(moto.settings(storage.bucket)) as client:
+            head = await client.head_object(Bucket=storage.bucket, Key=key)
+        answer = await fetch(storage, key)
+    assert stored == StoredObject(size, hashlib.sha256(data).hexdigest())
+    assert head["ETag"].strip('"').endswith("-3")
+    assert answer.content == data

@@ -63,13 +63,21 @@ async def buy(
     replies: Replies,
 ) -> AnswerCallbackQuery:
     """Start (or offer again) the checkout of a plan through the chosen provider."""
-    actor = member(actor)
+    checkout = await start_checkout(
+        session, member(actor), callback_data.plan, payments, callback_data.provider
+    )
+    return send_to(callback, replies, checkout_screen(checkout, language))
+
+
+async def start_checkout(
+    session: AsyncSession, actor: Actor, plan_code: str, payments: Registry, provider_name: str
+) -> billing.Checkout:
+    """The checkout of the plan through the named provider; NotFound for one not enabled."""
     try:
-        provider = payments.get(callback_data.provider)
+        provider = payments.get(provider_name)
     except UnknownProviderError:
         raise NotFound("errors.not_found.provider") from None
-    checkout = await billing.start_checkout(session, actor, callback_data.plan, provider)
-    return send_to(callback, replies, checkout_screen(checkout, language))
+    return await billing.start_checkout(session, actor, plan_code, provider)
 
 
 def register(router: Router) -> None:

@@ -24,9 +24,10 @@ from aiogram.types import CallbackQuery, Message, PreCheckoutQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.billing import stars
-from teamtasks.billing.registry import Registry, UnknownProviderError
+from teamtasks.billing.registry import Registry
 from teamtasks.bot.callbacks.billing import BillingAction, BillingCallback
 from teamtasks.bot.filters import Magic
+from teamtasks.bot.handlers.billing.buy import start_checkout
 from teamtasks.bot.handlers.work.common import in_place, send
 from teamtasks.bot.refusals import member
 from teamtasks.bot.replies import Replies
@@ -35,7 +36,7 @@ from teamtasks.models.enums import Language, PaymentProvider, SubscriptionStatus
 from teamtasks.services import billing, plans
 from teamtasks.services import stars as stars_service
 from teamtasks.services.actors import Actor, Permission
-from teamtasks.services.errors import Conflict, DomainError, NotFound, PaymentRejected
+from teamtasks.services.errors import Conflict, DomainError, PaymentRejected
 from teamtasks.services.money import format_amount
 
 log = structlog.stdlib.get_logger("teamtasks.bot.stars")
@@ -66,11 +67,9 @@ async def buy_with_stars(
 ) -> AnswerCallbackQuery:
     """Start (or offer again) a checkout and send its Stars invoice to this chat."""
     actor = member(actor)
-    try:
-        provider = payments.get(PaymentProvider.STARS)
-    except UnknownProviderError:
-        raise NotFound("errors.not_found.provider") from None
-    checkout = await billing.start_checkout(session, actor, callback_data.plan, provider)
+    checkout = await start_checkout(
+        session, actor, callback_data.plan, payments, PaymentProvider.STARS
+    )
     plan, invoice = checkout.plan, checkout.invoice
     replies.add(
         stars.invoice_message(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.methods import SendMessage
 from aiogram.types import Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,13 +39,14 @@ def flaky_router(failures: int) -> tuple[Router, list[int]]:
     runs: list[int] = []
 
     @router.message(Command("found"))
-    async def found(message: Message, session: AsyncSession) -> None:
+    async def found(message: Message, session: AsyncSession) -> SendMessage:
         runs.append(message.message_id)
         session.add(Company(name="Acme"))
         await session.flush()
         if len(runs) <= failures:
             raise RuntimeError("lost the database mid-update")
-        await message.answer("Acme is founded")
+        # Returned, as the bot's handlers do: sent once the update's work has committed.
+        return message.answer("Acme is founded")
 
     return router, runs
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select
 
@@ -12,6 +13,9 @@ from teamtasks.models import Company, Notification, User
 from teamtasks.models.enums import NotificationStatus
 from tgemulator import EmulatorServer
 from tgemulator.client import Person
+
+DUE_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+"""When written rows became due: before any time a test's clock shows, whatever today is."""
 
 
 async def enrol(factory: SessionFactory, persons: Sequence[Person]) -> int:
@@ -29,7 +33,7 @@ async def enrol(factory: SessionFactory, persons: Sequence[Person]) -> int:
 async def write(
     factory: SessionFactory, company_id: int, chat_ids: Sequence[int], *, prefix: str = "n"
 ) -> None:
-    """One pending notification per entry, to that chat, with the text `<prefix><n>`."""
+    """One pending notification per entry, to that chat, with the text `<prefix><n>`, due."""
     async with unit_of_work(factory) as session:
         users = dict((await session.execute(select(User.telegram_id, User.id))).tuples().all())
         await session.execute(
@@ -42,6 +46,7 @@ async def write(
                     "kind": "test",
                     "dedupe_key": f"{prefix}{n}",
                     "text": f"{prefix}{n}",
+                    "next_attempt_at": DUE_SINCE,
                 }
                 for n, chat_id in enumerate(chat_ids)
             ],

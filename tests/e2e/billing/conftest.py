@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from taskiq import AsyncBroker
 
 from teamtasks.config import Settings
 from teamtasks.db import SessionFactory, unit_of_work
-from teamtasks.models import Subscription
+from teamtasks.models import Company, Subscription
 from teamtasks.models.base import utcnow
 from teamtasks.services import companies, users
 from teamtasks.web.app import create_app
@@ -131,6 +132,13 @@ async def subscription_of(factory: SessionFactory, company_id: int) -> Subscript
         )
     assert row is not None
     return row
+
+
+async def local_date(factory: SessionFactory, company_id: int, moment: datetime) -> str:
+    """The day `moment` falls on where the company is, as the bot writes dates."""
+    async with factory() as session:
+        company = await session.get_one(Company, company_id)
+    return moment.astimezone(ZoneInfo(company.timezone)).strftime("%d.%m.%Y")
 
 
 def url_button(message: ChatMessage) -> str:

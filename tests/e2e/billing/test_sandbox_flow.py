@@ -28,6 +28,7 @@ from tests.e2e.billing.conftest import (
     People,
     Shop,
     end_period,
+    local_date,
     press_on_page,
     subscription_of,
     url_button,
@@ -68,7 +69,7 @@ async def test_owner_buys_team_through_the_sandbox_and_is_told(shop: Shop, acme:
     assert subscription.status is SubscriptionStatus.ACTIVE
     assert subscription.current_period_end == trial_end + timedelta(days=30)
     told = await acme.person.wait_reply(timeout=10)
-    until = subscription.current_period_end.strftime("%d.%m.%Y")
+    until = await local_date(shop.factory, acme.company_id, subscription.current_period_end)
     assert told.text == en(
         "billing.notify.paid", company="Acme", plan="Team", amount="990 ₽", until=until
     )

@@ -9,7 +9,6 @@ import html
 import re
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -17,9 +16,9 @@ from aiogram.types import LabeledPrice
 from sqlalchemy import func, select
 
 from teamtasks.i18n import gettext
-from teamtasks.models import AuditLog, Company, Invoice, Payment, WebhookEvent
+from teamtasks.models import AuditLog, Invoice, Payment, WebhookEvent
 from teamtasks.models.enums import InvoiceStatus, Language, PaymentStatus, SubscriptionStatus
-from tests.e2e.billing.conftest import Owner, Shop, end_period, subscription_of
+from tests.e2e.billing.conftest import Owner, Shop, end_period, local_date, subscription_of
 from tests.e2e.conftest import WEBHOOK_SECRET
 from tgemulator.client import ChatMessage
 
@@ -73,7 +72,7 @@ async def test_owner_pays_with_stars_and_is_told(shop: Shop, acme: Owner) -> Non
     assert result.status == "paid"
     told = await acme.person.wait_reply(timeout=10)
     subscription = await subscription_of(shop.factory, acme.company_id)
-    until = subscription.current_period_end.strftime("%d.%m.%Y")
+    until = await local_date(shop.factory, acme.company_id, subscription.current_period_end)
     assert told.text == en(
         "billing.notify.paid", company="Acme", plan="Team", amount="650 ⭐", until=until
     )
@@ -105,7 +104,7 @@ async def test_a_payment_made_while_renaming_the_company_settles(shop: Shop, acm
 
     told = await anna.wait_reply(timeout=10)
     subscription = await subscription_of(shop.factory, acme.company_id)
-    until = subscription.current_period_end.strftime("%d.%m.%Y")
+    until = await local_date(shop.factory, acme.company_id, subscription.current_period_end)
     assert told.text == en(
         "billing.notify.paid", company="Acme", plan="Team", amount="650 ⭐", until=until
     )
@@ -210,7 +209,7 @@ async def test_a_second_charge_of_one_checkout_is_refunded_at_once(shop: Shop, a
     assert [r.status for r in results] == ["paid", "paid"]
     replies = [await anna.wait_reply(timeout=10), await anna.wait_reply(timeout=10)]
     subscription = await subscription_of(shop.factory, acme.company_id)
-    until = subscription.current_period_end.strftime("%d.%m.%Y")
+    until = await local_date(shop.factory, acme.company_id, subscription.current_period_end)
     assert sorted(r.text or "" for r in replies) == sorted(
         [
             en("billing.notify.paid", company="Acme", plan="Team", amount="650 ⭐", until=until),
@@ -254,9 +253,7 @@ async def test_the_owner_refunds_a_stars_payment(shop: Shop, acme: Owner) -> Non
     await anna.press("Yes, refund 650 ⭐")
     done = await anna.wait_edit(confirm, timeout=10)
 
-    async with shop.factory() as session:
-        company = await session.get_one(Company, acme.company_id)
-    until = trial_end.astimezone(ZoneInfo(company.timezone)).strftime("%d.%m.%Y")
+    until = await local_date(shop.factory, acme.company_id, trial_end)
     assert (done.text or "").startswith(en("stars.refund.done", number=number, amount="650 ⭐"))
     assert [p["refunded"] for p in await anna.payments()] == [True]
     subscription = await subscription_of(shop.factory, acme.company_id)

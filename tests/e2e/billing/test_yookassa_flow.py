@@ -17,7 +17,7 @@ from sqlalchemy import select
 from teamtasks.i18n import gettext
 from teamtasks.models import Invoice, Payment
 from teamtasks.models.enums import InvoiceStatus, Language, PaymentStatus, SubscriptionStatus
-from tests.e2e.billing.conftest import Owner, Shop, subscription_of, url_button
+from tests.e2e.billing.conftest import Owner, Shop, local_date, subscription_of, url_button
 from tests.support.yookassa_server import SECRET_KEY, SHOP_ID, YooKassaServer
 
 TEAM_BY_CARD = "Team · Card or SBP · 990 ₽"
@@ -73,7 +73,7 @@ async def test_owner_buys_team_through_yookassa_and_is_told(
     subscription = await subscription_of(shop.factory, acme.company_id)
     assert subscription.status is SubscriptionStatus.ACTIVE
     assert subscription.current_period_end == trial_end + timedelta(days=30)
-    until = subscription.current_period_end.strftime("%d.%m.%Y")
+    until = await local_date(shop.factory, acme.company_id, subscription.current_period_end)
     assert told.text == en(
         "billing.notify.paid", company="Acme", plan="Team", amount="990 ₽", until=until
     )

@@ -190,6 +190,8 @@ async def _send_chat(
         ids = [delivery.id for delivery in message]
         leased.difference_update(ids)
         await _record(ctx, chat_id, ids, outcome, error)
+        if outcome is Outcome.SENT:
+            await ctx.limiter.sent(chat_id)
         _count(report, outcome, len(ids))
         if outcome is Outcome.UNREACHABLE:
             leased.difference_update(delivery.id for delivery in queue)

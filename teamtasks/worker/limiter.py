@@ -46,8 +46,8 @@ class Limits:
 
     @classmethod
     def of(cls, per_second: float, chat_per_second: float, group_per_minute: float) -> Limits:
-        """A small overall burst absorbs scheduling hiccups; chats get none (Telegram's own
-        allowance absorbs network jitter instead)."""
+        """A small overall burst absorbs scheduling hiccups; chats get none, and a chat's
+        slot counts from Telegram's answer (`RateLimiter.sent`), so jitter cannot crowd it."""
         return cls(Rate(per_second, burst=3), Rate(chat_per_second), Rate(group_per_minute / 60.0))
 
 
@@ -176,6 +176,13 @@ class RateLimiter:
 
     async def hold(self, chat_id: int, seconds: float) -> None:
         await self.buckets.hold(self._clock(), self._chat(chat_id)[0], seconds)
+
+    async def sent(self, chat_id: int) -> None:
+        """Count the chat's last message from when Telegram had answered it, not from when it
+        was taken: a send slowed in transit then a fast one would otherwise reach Telegram
+        closer than the chat's interval (chats have no burst to absorb it)."""
+        key, rate = self._chat(chat_id)
+        await self.buckets.hold(self._clock(), key, rate.interval)
 
     async def _wait(self, buckets: Sequence[Bucket], *, take: bool) -> None:
         # Pacing is waiting for a time, not for an event: a sleep is what it takes.

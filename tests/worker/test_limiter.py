@@ -43,3 +43,18 @@ async def test_a_chat_put_on_hold_while_queued_does_not_hold_up_the_chats_queued
         anna.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await anna
+
+
+async def test_a_chats_next_slot_counts_from_telegrams_answer_not_from_the_send() -> None:
+    """A send that took 0.4 s in transit reached Telegram late: the chat's next message waits
+    a whole interval from the answer, or the two would arrive 0.6 s apart."""
+    clock = Clock()
+    limiter = RateLimiter(MemoryBuckets(), Limits(), clock)
+    await limiter.acquire(1)
+    clock.now += 0.4
+    await limiter.sent(1)
+
+    clock.now += 0.9
+    assert await limiter.ready(1) is False
+    clock.now += 0.2
+    assert await limiter.ready(1) is True

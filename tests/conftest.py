@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from teamtasks import migrations
 from teamtasks.db import SessionFactory, create_session_factory
 from teamtasks.models import Base
+from tests.support.logs import configure_test_logging
 
 ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -29,6 +30,11 @@ ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SEEDED = frozenset({"plans"})
 """Tables whose rows a migration writes (reference data): kept between tests."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logging_as_in_production(data_dir: Path) -> None:
+    configure_test_logging()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -31,6 +31,7 @@ from teamtasks.models.enums import UpdateOutcome
 from teamtasks.observability.logging import configure_logging
 from teamtasks.services.updates import MAX_ATTEMPTS
 from tests.conftest import REDIS_URL
+from tests.support.logs import configure_test_logging
 from tests.support.routing import include_test_router
 from tests.support.updates import message_update
 
@@ -219,7 +220,7 @@ def log_stream() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     configure_logging(Settings(bot_token=TOKEN), stream=stream)
     yield stream
-    configure_logging(Settings())
+    configure_test_logging()
 
 
 async def test_each_update_is_logged_as_json_with_its_context(

@@ -22,12 +22,13 @@ from teamtasks.billing.base import (
 )
 from teamtasks.billing.registry import UnknownProviderError, create_registry
 from teamtasks.billing.sandbox import SandboxProvider
-from teamtasks.config import ConfigError, Settings, load_settings
+from teamtasks.config import ConfigError, LogFormat, Settings, load_settings
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Language, PaymentProvider, PaymentStatus
 from teamtasks.observability.logging import REDACTED, configure_logging
 from teamtasks.services.money import format_amount
 from teamtasks.web.client_ip import client_ip
+from tests.support.logs import configure_test_logging
 
 NOW = utcnow()
 STATE = PaymentState(
@@ -166,7 +167,7 @@ def log_stream() -> Iterator[io.StringIO]:
     )
     configure_logging(settings, stream=stream)
     yield stream
-    configure_logging(Settings())
+    configure_test_logging()
 
 
 def test_the_payment_and_storage_secrets_are_scrubbed_from_every_log_line(
@@ -185,6 +186,26 @@ def test_the_payment_and_storage_secrets_are_scrubbed_from_every_log_line(
     for secret in (YOOKASSA_KEY, SANDBOX_KEY, S3_KEY, LINK_KEY):
         assert secret not in written
     assert written.count(REDACTED) == 5
+
+
+def test_a_failure_logged_in_console_format_shows_its_traceback_but_no_locals() -> None:
+    """A local of a failing frame may hold anything (a user's text, a key not in the settings);
+    the console format prints the traceback as Python does, never the frames' variables."""
+    stream = io.StringIO()
+    configure_logging(Settings(log_format=LogFormat.CONSOLE), stream=stream)
+    try:
+        held_in_a_local = "private-value-of-a-local-variable"
+        raise RuntimeError(f"failed after {len(held_in_a_local)} characters")
+    except RuntimeError:
+        structlog.stdlib.get_logger("teamtasks.test").exception("update_failed")
+    finally:
+        configure_test_logging()
+
+    written = stream.getvalue()
+    assert "update_failed" in written
+    assert "Traceback (most recent call last):" in written
+    assert "RuntimeError: failed after 33 characters" in written
+    assert "private-value-of-a-local-variable" not in written
 
 
 def test_amounts_as_people_read_them() -> None:

@@ -3,9 +3,9 @@
     make bench            (or: .venv/bin/python -m bench.files [--runs N])
 
 The service path is the bot's: `attach_file` in a unit of work wrapped in `staged_objects`
-(checks, content check by magic bytes, sha256, one put up to 64 MiB with what passed 8 MiB
-waiting on disk, the quota and the File and audit rows, the commit), fed chunks of the size the
-bot reads a Telegram download in (its CHUNK_SIZE). The baseline is one `put_object` of the same
+(checks, content check by magic bytes, sha256, one put that sends the chunks on as they come,
+the quota and the File and audit rows, the commit), fed chunks of the size the bot reads a
+Telegram download in (its CHUNK_SIZE), the file's size declared as Telegram declares it. The baseline is one `put_object` of the same
 bytes with the same aiobotocore client. The store is moto's S3 server in a process of its own, so
 this process's memory is the upload's alone; PostgreSQL holds rows.
 

@@ -231,6 +231,10 @@ async def attach_file(
 ) -> File:
     """Attach the file streamed by `chunks` to task #number: checked, stored, recorded.
 
+    `size` is the size Telegram declares, None when it does not say: checked before the
+    download, which must then be exactly that long (DownloadFailed otherwise), and it lets the
+    store send the download on as it arrives.
+
     `chunks` is not read before the checks of `check_upload` pass, so a lazy download (an
     async generator) starts only for a file that may be attached. Once the object is stored,
     its storage is counted against the quota and its rows added in one statement (on
@@ -242,9 +246,13 @@ async def attach_file(
     )
     kind, quota = upload.kind, upload.quota_bytes
     key = f"company_{actor.company_id}/task_{upload.task.id}/{uuid.uuid4().hex}.{kind.extension}"
-    stream = _checked(chunks, kind, max_bytes=max_bytes, used=upload.used_bytes, quota=quota)
+    stream = _checked(
+        chunks, kind, declared=size, max_bytes=max_bytes, used=upload.used_bytes, quota=quota
+    )
     try:
-        stored = await staged.storage.put(key=key, chunks=stream, content_type=kind.content_type)
+        stored = await staged.storage.put(
+            key=key, chunks=stream, content_type=kind.content_type, size=size
+        )
     except StorageUnavailableError as exc:
         log.warning("file_not_stored", key=key, error=str(exc))
         raise StorageUnavailable() from exc
@@ -266,17 +274,21 @@ async def _checked(
     chunks: AsyncIterable[bytes],
     kind: FileKind,
     *,
+    declared: int | None,
     max_bytes: int,
     used: int,
     quota: int,
 ) -> AsyncGenerator[bytes, None]:
-    """The chunks, checked as they pass: size, quota, content; the end only if all passed."""
+    """The chunks, checked as they pass: size (the declared one too), quota, content; the end
+    only if all passed."""
     check = ContentCheck(kind)
     source = aiter(chunks)
     try:
         async for chunk in source:
             if check.size + len(chunk) > max_bytes:
                 raise FileTooBig(max=max_bytes // MIB)
+            if declared is not None and check.size + len(chunk) > declared:
+                raise DownloadFailed()
             if used + check.size + len(chunk) > quota:
                 raise _quota_full(quota)
             if not check.feed(chunk):
@@ -287,6 +299,8 @@ async def _checked(
             await source.aclose()
     if check.size == 0:
         raise FileEmpty()
+    if declared is not None and check.size != declared:
+        raise DownloadFailed()
     if not check.finish():
         raise ContentMismatch()
 

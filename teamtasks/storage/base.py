@@ -45,12 +45,14 @@ class ObjectStorage(Protocol):
     """An object store: local directory or S3-compatible (see teamtasks/storage/factory.py)."""
 
     async def put(
-        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str
+        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str, size: int | None = None
     ) -> StoredObject:
         """Store the stream under `key`; its size and sha256; nothing is stored if it fails.
 
-        An exception raised by `chunks` itself (a refused content, a failed download) passes
-        through unchanged; the store's own failures are StorageUnavailableError.
+        `size`, when known in advance, lets a store send the stream on as it arrives; a stream
+        of another length then fails. An exception raised by `chunks` itself (a refused
+        content, a failed download) passes through unchanged; the store's own failures (and a
+        length other than `size`) are StorageUnavailableError.
         """
         ...
 

@@ -88,18 +88,21 @@ class LocalStorage:
         return self.root / key
 
     async def put(
-        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str
+        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str, size: int | None = None
     ) -> StoredObject:
+        """The stream written to a temporary file as it arrives, then moved into place."""
         path = self.path_of(key)
         temporary = self.root / INCOMING / f"{uuid.uuid4().hex}.part"
         handle = await _io(_open_new, temporary)
         digest = StreamDigest(sink=handle)
         moving: asyncio.Task[None] | None = None
-        size = 0
+        written = 0
         try:
             async for chunk in chunks:
                 await digest.update(chunk)
-                size += len(chunk)
+                written += len(chunk)
+            if size is not None and written != size:
+                raise StorageUnavailableError(f"the stream was {written} bytes, not {size}")
             sha256 = await digest.digest()
             await _io(handle.close)
             moving = asyncio.create_task(_io(_move_into_place, temporary, path))
@@ -116,7 +119,7 @@ class LocalStorage:
 
             await asyncio.shield(clean_up())
             raise
-        return StoredObject(size, sha256.hex())
+        return StoredObject(written, sha256.hex())
 
     async def delete(self, *, key: str) -> None:
         await _io(self.path_of(key).unlink, missing_ok=True)

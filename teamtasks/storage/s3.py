@@ -1,15 +1,21 @@
 """S3 and S3-compatible stores (AWS, MinIO, ...) through aiobotocore.
 
-An upload holds at most PART_SIZE and one READ_SIZE piece in memory (larger chunks are split),
-besides the two batches its digest may hold (teamtasks/storage/digest.py). An object up to
-SINGLE_PUT_MAX goes up as one PutObject: its first PART_SIZE kept in memory, the rest written
-to a temporary file by the digest's worker thread as it hashes it, sent as one body: one request
-instead of a multipart upload's four or more, whose merging of parts stores also pay for. A
-larger object is a multipart upload whose first part is what was kept (memory and file) and the
-rest PART_SIZE parts; a failed one is aborted, and an object a failed or cancelled put may have
-left is deleted.
-The sha256 of every object is computed as it streams in; a single put sends it for the store to
-check the body against (x-amz-checksum-sha256), and is then not hashed again for its signature.
+An object whose size is declared and at most SINGLE_PUT_MAX is one PutObject whose body is the
+stream itself: each chunk is sent as it arrives and hashed on the way, so the upload overlaps
+the download and holds a few chunks; a stream that fails or runs longer or shorter than declared
+aborts the request, and the store keeps nothing. The body is sent unsigned (UNSIGNED-PAYLOAD: its
+hash is known only at its end), as S3 does over HTTPS anyway.
+
+Otherwise the stream is gathered before it is sent. Such an upload holds at most PART_SIZE and
+one READ_SIZE piece in memory (larger chunks are split), besides the two batches its digest may
+hold (teamtasks/storage/digest.py). An object up to SINGLE_PUT_MAX goes up as one PutObject: its
+first PART_SIZE kept in memory, the rest written to a temporary file by the digest's worker
+thread as it hashes it, sent as one body: one request instead of a multipart upload's four or
+more, whose merging of parts stores also pay for. A larger object is a multipart upload whose
+first part is what was kept (memory and file) and the rest PART_SIZE parts; a failed one is
+aborted, and an object a failed or cancelled put may have left is deleted.
+A gathered single put sends its sha256 for the store to check the body against
+(x-amz-checksum-sha256), and is then not hashed again for its signature.
 A store that refuses checksum headers (found out by a probe at start-up) gets puts without them
 and signed body hashes. A store that ignores them (moto, s3rver) checks neither: over plain HTTP
 such a store's bodies are protected by TCP alone, which is why production stores take HTTPS.
@@ -199,8 +205,51 @@ class S3Storage:
         log.info("bucket_created", bucket=self.bucket)
 
     async def put(
-        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str
+        self, *, key: str, chunks: AsyncIterable[bytes], content_type: str, size: int | None = None
     ) -> StoredObject:
+        if size is not None and 0 < size <= self._single_put_max:
+            return await self._put_streamed(key, chunks, content_type, size)
+        return await self._put_gathered(key, chunks, content_type)
+
+    async def _put_streamed(
+        self, key: str, chunks: AsyncIterable[bytes], content_type: str, size: int
+    ) -> StoredObject:
+        """One PutObject whose body is the stream itself, sent as it arrives and hashed on the
+        way (the store is told the declared size; a stream of another length fails the put)."""
+        digest = StreamDigest()
+        body = _Streamed(chunks, size, digest)
+        try:
+            await _call(
+                self._client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=_as_file(body),
+                    ContentLength=size,
+                    ContentType=content_type,
+                    **self._encryption,
+                )
+            )
+            sha256 = await digest.digest()
+        except BaseException as exc:
+
+            async def clean_up() -> None:
+                await digest.abandon()
+                if body.started:
+                    # The store may have kept what it was sent before the failure or cancel.
+                    await delete_quietly(self, [key])
+
+            await asyncio.shield(clean_up())
+            if body.failure is not None and not isinstance(exc, asyncio.CancelledError):
+                # The stream's own failure, not the aborted request it caused.
+                raise body.failure from None
+            raise
+        return StoredObject(size, sha256.hex())
+
+    async def _put_gathered(
+        self, key: str, chunks: AsyncIterable[bytes], content_type: str
+    ) -> StoredObject:
+        """The stream gathered (memory, then a temporary file) and hashed before it is sent:
+        its size is not known in advance, or it goes up in parts."""
         digest = StreamDigest()
         # A single put's first PART_SIZE bytes, or a multipart upload's part being gathered.
         head = io.BytesIO()
@@ -375,10 +424,63 @@ async def _body(head: io.BytesIO, spool: IO[bytes] | None) -> bytes | _Body:
     return _Body(head, await _flushed(spool))
 
 
-def _as_file(body: bytes | _Body) -> bytes | IO[bytes]:
+def _as_file(body: bytes | _Body | _Streamed) -> bytes | IO[bytes]:
     """The body as botocore's types name it: it reads any object that has a length, reads
-    and seeks, as `_Body` does."""
+    and seeks, as `_Body` and `_Streamed` do."""
     return cast("bytes | IO[bytes]", body)
+
+
+class _SourceFailedError(Exception):
+    """The stream being sent failed: raised into the request to abort it."""
+
+
+class _Streamed:
+    """A stream of a declared size, sent as it arrives: aiohttp iterates it, each chunk hashed
+    on the way; botocore takes it for a file of that length that cannot be rewound once read,
+    so a send that fails part-way is not retried.
+
+    A failure of the stream (or a length other than the declared one) aborts the request and
+    is kept in `failure`: aiohttp reports it as a lost connection.
+    """
+
+    def __init__(self, chunks: AsyncIterable[bytes], size: int, digest: StreamDigest) -> None:
+        self._source = aiter(chunks)
+        self._size = size
+        self._digest = digest
+        self._position = 0
+        self.started = False
+        self.failure: Exception | None = None
+
+    def __len__(self) -> int:
+        return self._size
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if self.started or (offset, whence) != (0, io.SEEK_SET):
+            raise io.UnsupportedOperation("a streamed body cannot be read again")
+        return 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise io.UnsupportedOperation("a streamed body is sent as it arrives, not read")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self.started = True
+        try:
+            async for chunk in self._source:
+                if self._position + len(chunk) > self._size:
+                    raise StorageUnavailableError(f"the stream is longer than {self._size} bytes")
+                await self._digest.update(chunk)
+                self._position += len(chunk)
+                yield chunk
+            if self._position != self._size:
+                raise StorageUnavailableError(
+                    f"the stream ended at {self._position} of {self._size} bytes"
+                )
+        except Exception as exc:
+            self.failure = exc
+            raise _SourceFailedError from exc
 
 
 class _Body:
@@ -489,8 +591,9 @@ def _sign_checksum_not_payload(request: AWSRequest, *, unsigned: Config, **_: An
     """Let a PutObject that carries its sha256 (x-amz-checksum-sha256, a header the signature
     covers, which the store checks the body against) be signed without a hash of its body
     (UNSIGNED-PAYLOAD): botocore would read the whole body again to compute the same sha256.
-    `unsigned` is the client's config with payload signing off."""
-    if "x-amz-checksum-sha256" in request.headers:
+    A streamed body cannot be read ahead at all. `unsigned` is the client's config with payload
+    signing off."""
+    if "x-amz-checksum-sha256" in request.headers or isinstance(request.body, _Streamed):
         request.context["client_config"] = unsigned
 
 

@@ -32,6 +32,7 @@ from teamtasks.services.actors import Actor
 from teamtasks.services.errors import DomainError, Forbidden, NotFound, OutOfGoodStanding
 from teamtasks.services.files import (
     ContentMismatch,
+    DownloadFailed,
     FileEmpty,
     FileTooBig,
     FileTypeNotAllowed,
@@ -344,7 +345,7 @@ async def test_content_that_does_not_match_is_neither_stored_nor_recorded(
     assert await used_bytes(session, acme.company.id) == 0
 
 
-async def test_a_file_bigger_than_announced_is_stopped_while_it_streams(
+async def test_a_file_of_unknown_size_is_stopped_at_the_limit_while_it_streams(
     session: AsyncSession, storage: ObjectStorage, acme: Team
 ) -> None:
     async with staged_objects(storage) as staged:
@@ -354,14 +355,37 @@ async def test_a_file_bigger_than_announced_is_stopped_while_it_streams(
                 staged=staged,
                 actor=acme.member_actor,
                 number=acme.task.number,
-                file_name="liar.pdf",
-                size=10,
+                file_name="unsized.pdf",
+                size=None,
                 chunks=pdf_stream(3 * MIB),
                 max_bytes=2 * MIB,
             )
     assert refused.value.params == {"max": 2}
     assert await stored_keys(storage) == []
     assert await file_count(session) == 0
+
+
+@pytest.mark.parametrize("sent", [MIB // 2, MIB + 1])
+async def test_a_download_of_another_size_than_announced_is_a_failed_download(
+    session: AsyncSession, storage: ObjectStorage, acme: Team, sent: int
+) -> None:
+    """Telegram said 1 MiB; the download brought less or more: not the file that was sent, so
+    nothing is kept (the store was told 1 MiB: it must not keep a part or an overrun)."""
+    async with staged_objects(storage) as staged:
+        with pytest.raises(DownloadFailed):
+            await files.attach_file(
+                session,
+                staged=staged,
+                actor=acme.member_actor,
+                number=acme.task.number,
+                file_name="report.pdf",
+                size=MIB,
+                chunks=pdf_stream(sent),
+                max_bytes=2 * MIB,
+            )
+    assert await stored_keys(storage) == []
+    assert await file_count(session) == 0
+    assert await used_bytes(session, acme.company.id) == 0
 
 
 async def test_the_quota_is_enforced_while_streaming_and_at_the_end(

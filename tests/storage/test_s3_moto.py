@@ -354,3 +354,65 @@ async def test_a_first_chunk_larger_than_one_request_still_makes_valid_parts(
     assert stored == StoredObject(size, hashlib.sha256(data).hexdigest())
     assert head["ETag"].strip('"').endswith("-3")
     assert answer.content == data
+
+
+class DownloadBrokeError(Exception):
+    """A source's own failure, as a dropped Telegram download would raise it."""
+
+
+async def test_a_put_of_declared_size_streams_in_one_unsigned_request(moto: S3Server) -> None:
+    """The size known in advance, the stream goes out as it arrives: one PutObject that names
+    the length and signs no hash of a body it has not seen; the hash is taken on the way."""
+    size = PART_SIZE + 3 * 64 * 1024 + 5  # past what a gathered put keeps in memory
+    key = "company_1/task_1/streamed.pdf"
+    sent: list[dict[str, str]] = []
+
+    def capture(request: Any, **_: Any) -> None:
+        sent.append(
+            {
+                name.lower(): value.decode() if isinstance(value, bytes) else value
+                for name, value in request.headers.items()
+            }
+        )
+
+    async with s3_storage(moto) as storage:
+        storage._client.meta.events.register("before-send.s3.PutObject", capture)
+        stored = await storage.put(
+            key=key, chunks=stream(size), content_type="application/pdf", size=size
+        )
+        answer = await fetch(storage, key)
+    assert stored == StoredObject(size, sha256_of_stream(size))
+    assert hashlib.sha256(answer.content).hexdigest() == stored.sha256
+    (put,) = sent
+    assert put["content-length"] == str(size)
+    assert put["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
+
+
+@pytest.mark.parametrize("sent", [1000, 3000])
+async def test_a_stream_of_another_length_than_declared_stores_nothing(
+    moto: S3Server, sent: int
+) -> None:
+    key = "company_1/task_1/misdeclared.pdf"
+    async with s3_storage(moto) as storage:
+        with pytest.raises(StorageUnavailableError, match="2000"):
+            await storage.put(key=key, chunks=stream(sent), content_type="text/plain", size=2000)
+        assert await storage.head(key=key) is None
+        assert [info async for info in storage.scan(prefix="company_1/")] == []
+
+
+async def test_a_stream_failing_part_way_raises_its_own_error_and_stores_nothing(
+    moto: S3Server,
+) -> None:
+    key = "company_1/task_1/broken.pdf"
+
+    async def breaking() -> AsyncIterator[bytes]:
+        async for chunk in stream(PART_SIZE):
+            yield chunk
+        raise DownloadBrokeError("the connection to Telegram dropped")
+
+    async with s3_storage(moto) as storage:
+        with pytest.raises(DownloadBrokeError, match="dropped"):
+            await storage.put(
+                key=key, chunks=breaking(), content_type="text/plain", size=2 * PART_SIZE
+            )
+        assert await storage.head(key=key) is None

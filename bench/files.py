@@ -5,9 +5,10 @@
 The service path is the bot's: `attach_file` in a unit of work wrapped in `staged_objects`
 (checks, content check by magic bytes, sha256, one put that sends the chunks on as they come,
 the quota and the File and audit rows, the commit), fed chunks of the size the bot reads a
-Telegram download in (its CHUNK_SIZE), the file's size declared as Telegram declares it. The baseline is one `put_object` of the same
-bytes with the same aiobotocore client. The store is moto's S3 server in a process of its own, so
-this process's memory is the upload's alone; PostgreSQL holds rows.
+Telegram download in (its CHUNK_SIZE), the file's size declared as Telegram declares it. The
+baseline is one `put_object` of the same bytes with the same aiobotocore client. The store is
+moto's S3 server in a process of its own, so this process's memory is the upload's alone;
+PostgreSQL holds rows.
 
 Prints MiB/s (median of N runs, the two paths taking turns) for 1, 10 and 20 MiB files, the
 ratio service/direct (target >= 0.8), and the memory this process grows by while a 20 MiB file

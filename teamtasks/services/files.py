@@ -22,7 +22,6 @@ extension), never held in memory whole; the store records its sha256 as it takes
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterable
@@ -62,7 +61,7 @@ from teamtasks.storage import (
     StoredObject,
 )
 from teamtasks.storage.content import ContentCheck, FileKind, clean_file_name, kind_of
-from teamtasks.storage.staging import StagedObjects, delete_quietly
+from teamtasks.storage.staging import StagedObjects
 
 log = structlog.stdlib.get_logger("teamtasks.files")
 
@@ -236,10 +235,11 @@ async def attach_file(
     store send the download on as it arrives.
 
     `chunks` is not read before the checks of `check_upload` pass, so a lazy download (an
-    async generator) starts only for a file that may be attached. Once the object is stored,
+    async generator) starts only for a file that may be attached. Once the stream is read,
     its storage is counted against the quota and its rows added in one statement (on
-    PostgreSQL), so the company's row is not locked while the object travels; the caller
-    commits after that.
+    PostgreSQL), while the store takes the last bytes in: the company's row is not locked
+    while the object travels. The caller commits after that; if the store fails, or the
+    quota has no room left, nothing is stored.
     """
     upload = await check_upload(
         session, actor=actor, number=number, file_name=file_name, size=size, max_bytes=max_bytes
@@ -250,22 +250,21 @@ async def attach_file(
         chunks, kind, declared=size, max_bytes=max_bytes, used=upload.used_bytes, quota=quota
     )
     try:
-        stored = await staged.storage.put(
-            key=key, chunks=stream, content_type=kind.content_type, size=size
-        )
+        async with staged.storage.upload(
+            key=key, content_type=kind.content_type, size=size
+        ) as sending:
+            stored = await sending.send(stream)
+            # Recorded while the store may still be taking the last bytes in; the block is
+            # left (and the caller commits) only once the store has the object.
+            file = await _record(session, actor, upload, key, stored, telegram_file_id)
+            if file is None:
+                # Another upload took the space meanwhile.
+                raise _quota_full(quota)
     except StorageUnavailableError as exc:
         log.warning("file_not_stored", key=key, error=str(exc))
         raise StorageUnavailable() from exc
     finally:
         await stream.aclose()
-    try:
-        file = await _record(session, actor, upload, key, stored, telegram_file_id)
-        if file is None:
-            # Another upload took the space meanwhile.
-            raise _quota_full(quota)
-    except BaseException:
-        await asyncio.shield(delete_quietly(staged.storage, [key]))
-        raise
     staged.put_keys.append(key)
     return file
 

@@ -13,8 +13,13 @@ import unicodedata
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from teamtasks.storage.uploads import Upload
 
 MAX_LINK_TTL = timedelta(hours=1)
 """No download link lives longer than this."""
@@ -54,6 +59,15 @@ class ObjectStorage(Protocol):
         content, a failed download) passes through unchanged; the store's own failures (and a
         length other than `size`) are StorageUnavailableError.
         """
+        ...
+
+    def upload(
+        self, *, key: str, content_type: str, size: int | None = None
+    ) -> AbstractAsyncContextManager[Upload]:
+        """`put` as a block (teamtasks/storage/uploads.py): `send` the stream in it, then do
+        what goes with the object while the store may still be taking it in; the object is
+        stored when the block is left without an error, and nothing is when it is left with
+        one."""
         ...
 
     async def delete(self, *, key: str) -> None:

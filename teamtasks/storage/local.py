@@ -15,6 +15,7 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from teamtasks.development_secrets import development_secret
 from teamtasks.models.base import utcnow
 from teamtasks.storage.base import ObjectInfo, StorageUnavailableError, StoredObject, check_ttl
 from teamtasks.storage.digest import StreamDigest
+from teamtasks.storage.uploads import StoredWhenSent, Upload, upload_block
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -120,6 +122,19 @@ class LocalStorage:
             await asyncio.shield(clean_up())
             raise
         return StoredObject(written, sha256.hex())
+
+    def upload(
+        self, *, key: str, content_type: str, size: int | None = None
+    ) -> AbstractAsyncContextManager[Upload]:
+        return upload_block(
+            StoredWhenSent(
+                self,
+                key,
+                lambda chunks: self.put(
+                    key=key, chunks=chunks, content_type=content_type, size=size
+                ),
+            )
+        )
 
     async def delete(self, *, key: str) -> None:
         await _io(self.path_of(key).unlink, missing_ok=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import enum
 import functools
 import hashlib
 import io
@@ -35,6 +36,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
@@ -56,10 +58,9 @@ from teamtasks.storage.base import (
 )
 from teamtasks.storage.digest import StreamDigest
 from teamtasks.storage.staging import delete_quietly
+from teamtasks.storage.uploads import StoredWhenSent, Upload, upload_block
 
 if TYPE_CHECKING:
-    from contextlib import AbstractAsyncContextManager
-
     from botocore.awsrequest import AWSRequest
     from botocore.config import _S3Dict
     from types_aiobotocore_s3 import S3Client
@@ -207,43 +208,31 @@ class S3Storage:
     async def put(
         self, *, key: str, chunks: AsyncIterable[bytes], content_type: str, size: int | None = None
     ) -> StoredObject:
+        async with self.upload(key=key, content_type=content_type, size=size) as upload:
+            return await upload.send(chunks)
+
+    def upload(
+        self, *, key: str, content_type: str, size: int | None = None
+    ) -> AbstractAsyncContextManager[Upload]:
         if size is not None and 0 < size <= self._single_put_max:
-            return await self._put_streamed(key, chunks, content_type, size)
-        return await self._put_gathered(key, chunks, content_type)
+            return upload_block(_StreamedUpload(self, key, content_type, size))
 
-    async def _put_streamed(
-        self, key: str, chunks: AsyncIterable[bytes], content_type: str, size: int
-    ) -> StoredObject:
-        """One PutObject whose body is the stream itself, sent as it arrives and hashed on the
-        way (the store is told the declared size; a stream of another length fails the put)."""
-        digest = StreamDigest()
-        body = _Streamed(chunks, size, digest)
-        try:
-            await _call(
-                self._client.put_object(
-                    Bucket=self.bucket,
-                    Key=key,
-                    Body=_as_file(body),
-                    ContentLength=size,
-                    ContentType=content_type,
-                    **self._encryption,
-                )
+        async def gathered(chunks: AsyncIterable[bytes]) -> StoredObject:
+            return await self._put_gathered(key, chunks, content_type)
+
+        return upload_block(StoredWhenSent(self, key, gathered))
+
+    async def _put_piped(self, key: str, content_type: str, body: _Piped) -> None:
+        await _call(
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=_as_file(body),
+                ContentLength=len(body),
+                ContentType=content_type,
+                **self._encryption,
             )
-            sha256 = await digest.digest()
-        except BaseException as exc:
-
-            async def clean_up() -> None:
-                await digest.abandon()
-                if body.started:
-                    # The store may have kept what it was sent before the failure or cancel.
-                    await delete_quietly(self, [key])
-
-            await asyncio.shield(clean_up())
-            if body.failure is not None and not isinstance(exc, asyncio.CancelledError):
-                # The stream's own failure, not the aborted request it caused.
-                raise body.failure from None
-            raise
-        return StoredObject(size, sha256.hex())
+        )
 
     async def _put_gathered(
         self, key: str, chunks: AsyncIterable[bytes], content_type: str
@@ -424,63 +413,133 @@ async def _body(head: io.BytesIO, spool: IO[bytes] | None) -> bytes | _Body:
     return _Body(head, await _flushed(spool))
 
 
-def _as_file(body: bytes | _Body | _Streamed) -> bytes | IO[bytes]:
+def _as_file(body: bytes | _Body | _Piped) -> bytes | IO[bytes]:
     """The body as botocore's types name it: it reads any object that has a length, reads
-    and seeks, as `_Body` and `_Streamed` do."""
+    and seeks, as `_Body` and `_Piped` do."""
     return cast("bytes | IO[bytes]", body)
 
 
-class _SourceFailedError(Exception):
-    """The stream being sent failed: raised into the request to abort it."""
+class _End(enum.Enum):
+    """What a piped body is told besides its chunks."""
+
+    STREAM = "the stream is over"
+    ABORT = "the upload is abandoned"
 
 
-class _Streamed:
-    """A stream of a declared size, sent as it arrives: aiohttp iterates it, each chunk hashed
-    on the way; botocore takes it for a file of that length that cannot be rewound once read,
-    so a send that fails part-way is not retried.
+class _AbortedError(Exception):
+    """Raised into a piped request's body to end the request (the upload was abandoned)."""
 
-    A failure of the stream (or a length other than the declared one) aborts the request and
-    is kept in `failure`: aiohttp reports it as a lost connection.
+
+class _Piped:
+    """A PutObject body of a declared length, fed a chunk at a time by the uploading task.
+
+    aiohttp iterates it as it sends; botocore takes it for a file of that length that cannot be
+    rewound once read, so a send that failed part-way is not retried. Only the uploading task
+    reads the stream, so a failure of the stream is raised there, as itself.
     """
 
-    def __init__(self, chunks: AsyncIterable[bytes], size: int, digest: StreamDigest) -> None:
-        self._source = aiter(chunks)
+    def __init__(self, size: int) -> None:
         self._size = size
-        self._digest = digest
-        self._position = 0
+        self._queue: asyncio.Queue[bytes | _End] = asyncio.Queue(maxsize=1)
         self.started = False
-        self.failure: Exception | None = None
 
     def __len__(self) -> int:
         return self._size
 
     def tell(self) -> int:
-        return self._position
+        return 0
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if self.started or (offset, whence) != (0, io.SEEK_SET):
-            raise io.UnsupportedOperation("a streamed body cannot be read again")
+            raise io.UnsupportedOperation("a piped body cannot be read again")
         return 0
 
     def read(self, size: int | None = -1) -> bytes:
-        raise io.UnsupportedOperation("a streamed body is sent as it arrives, not read")
+        raise io.UnsupportedOperation("a piped body is sent as it is fed, not read")
+
+    async def feed(self, item: bytes | _End) -> None:
+        await self._queue.put(item)
+
+    def drain(self) -> None:
+        """Drop what waits to be sent, so that a feed waiting for room returns."""
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
+    def abort(self) -> None:
+        self.drain()
+        self._queue.put_nowait(_End.ABORT)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         self.started = True
-        try:
-            async for chunk in self._source:
-                if self._position + len(chunk) > self._size:
-                    raise StorageUnavailableError(f"the stream is longer than {self._size} bytes")
-                await self._digest.update(chunk)
-                self._position += len(chunk)
-                yield chunk
-            if self._position != self._size:
-                raise StorageUnavailableError(
-                    f"the stream ended at {self._position} of {self._size} bytes"
-                )
-        except Exception as exc:
-            self.failure = exc
-            raise _SourceFailedError from exc
+        while True:
+            item = await self._queue.get()
+            if item is _End.STREAM:
+                return
+            if item is _End.ABORT:
+                raise _AbortedError
+            yield item
+
+
+class _StreamedUpload:
+    """One PutObject whose body is the stream as it is read: each chunk is hashed and handed
+    to the request while the next one arrives. `send` returns once the stream is read and
+    hashed; the store's answer is awaited when the upload's block is left."""
+
+    def __init__(self, storage: S3Storage, key: str, content_type: str, size: int) -> None:
+        self._storage = storage
+        self._key = key
+        self._content_type = content_type
+        self._size = size
+        self._body = _Piped(size)
+        self._digest = StreamDigest()
+        self._request: asyncio.Task[None] | None = None
+
+    async def send(self, chunks: AsyncIterable[bytes]) -> StoredObject:
+        if self._request is not None:
+            raise RuntimeError("an upload sends one stream")
+        request = asyncio.create_task(
+            self._storage._put_piped(self._key, self._content_type, self._body)
+        )
+        self._request = request
+        # A request that ended early reads no more: what waits for room is dropped, so the
+        # feed below returns and finds the request over.
+        request.add_done_callback(lambda _: self._body.drain())
+        read = 0
+        async for chunk in chunks:
+            read += len(chunk)
+            if read > self._size:
+                raise StorageUnavailableError(f"the stream is longer than {self._size} bytes")
+            await self._digest.update(chunk)
+            await self._feed(chunk)
+        if read != self._size:
+            raise StorageUnavailableError(f"the stream ended at {read} of {self._size} bytes")
+        await self._feed(_End.STREAM)
+        return StoredObject(self._size, (await self._digest.digest()).hex())
+
+    async def _feed(self, item: bytes | _End) -> None:
+        assert self._request is not None
+        await self._body.feed(item)
+        if self._request.done():
+            await self._request  # the store's failure
+            raise StorageUnavailableError("the store answered before the object was sent")
+
+    async def finish(self) -> None:
+        if self._request is not None:
+            await self._request
+
+    async def abandon(self) -> None:
+        await self._digest.abandon()
+        request = self._request
+        if request is None:
+            return
+        self._body.abort()
+        request.cancel()
+        await asyncio.wait({request})
+        if not request.cancelled():
+            request.exception()  # seen: the failure that brought us here is already raised
+        if self._body.started:
+            # The store may have kept what it was sent before the failure or the cancel.
+            await delete_quietly(self._storage, [self._key])
 
 
 class _Body:
@@ -593,7 +652,7 @@ def _sign_checksum_not_payload(request: AWSRequest, *, unsigned: Config, **_: An
     (UNSIGNED-PAYLOAD): botocore would read the whole body again to compute the same sha256.
     A streamed body cannot be read ahead at all. `unsigned` is the client's config with payload
     signing off."""
-    if "x-amz-checksum-sha256" in request.headers or isinstance(request.body, _Streamed):
+    if "x-amz-checksum-sha256" in request.headers or isinstance(request.body, _Piped):
         request.context["client_config"] = unsigned
 
 

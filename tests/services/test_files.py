@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp import web
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +50,8 @@ from tests.storage.servers import (
     S3rverProcess,
     S3Server,
     new_bucket,
+    s3_error,
+    s3_proxy,
     s3_storage,
     start_s3rver,
     stop_s3rver,
@@ -584,6 +587,74 @@ async def test_a_failed_commit_deletes_the_object(
     async with unit_of_work(committing_factory) as session:
         assert await file_count(session) == 0
         assert await used_bytes(session, team.company.id) == 0
+
+
+class RecordingFailedError(Exception):
+    """What the work done inside an upload's block may raise."""
+
+
+@pytest.mark.parametrize("size", [len(PDF), None], ids=["declared", "unknown"])
+async def test_an_upload_block_left_with_an_error_after_sending_stores_nothing(
+    storage: ObjectStorage, size: int | None
+) -> None:
+    key = "company_1/task_1/0123456789abcdef0123456789abcdef.pdf"
+    sent: list[str] = []
+
+    async def send_then_fail() -> None:
+        async with storage.upload(key=key, content_type="application/pdf", size=size) as upload:
+            sent.append((await upload.send(chunks(PDF))).sha256)
+            raise RecordingFailedError
+
+    with pytest.raises(RecordingFailedError):
+        await send_then_fail()
+    assert sent == [hashlib.sha256(PDF).hexdigest()]
+    assert await storage.head(key=key) is None
+
+    async with storage.upload(key=key, content_type="application/pdf", size=size) as upload:
+        await upload.send(chunks(PDF))
+    head = await storage.head(key=key)
+    assert head is not None
+    assert head.size == len(PDF)
+
+
+async def test_a_store_failing_once_it_has_every_byte_records_nothing(
+    committing_factory: SessionFactory, moto: S3Server
+) -> None:
+    """The rows are written while the store takes the last bytes in; when the store then
+    fails, they are rolled back with the update and the user is asked to retry."""
+    async with unit_of_work(committing_factory) as session:
+        team = await build_team(session, name="Acme", names=("Anna", "Mark", "Bob"))
+    refused: list[str] = []
+
+    def fail_uploads(request: web.Request, body: bytes) -> web.Response | None:
+        if request.method == "PUT" and "/company_" in request.path:
+            refused.append(f"{len(body)} bytes")
+            return s3_error(500, "InternalError", "We encountered an internal error.")
+        return None
+
+    async with s3_proxy(moto, fail_uploads) as proxy, s3_storage(proxy) as storage:
+        with pytest.raises(StorageUnavailable):
+            async with (
+                staged_objects(storage) as staged,
+                unit_of_work(committing_factory) as session,
+            ):
+                await files.attach_file(
+                    session,
+                    staged=staged,
+                    actor=team.member_actor,
+                    number=team.task.number,
+                    file_name="report.pdf",
+                    size=len(PDF),
+                    chunks=chunks(PDF),
+                    max_bytes=TELEGRAM_DOWNLOAD_LIMIT,
+                )
+        assert await stored_keys(storage) == []
+    assert refused == [f"{len(PDF)} bytes"], "one request, whole, and no retry of a stream"
+    async with unit_of_work(committing_factory) as session:
+        assert await file_count(session) == 0
+        assert await used_bytes(session, team.company.id) == 0
+        attached = select(AuditLog).where(AuditLog.action == "file.attached")
+        assert await session.scalar(attached) is None
 
 
 @pytest.mark.parametrize("single_put_max", [SINGLE_PUT_MAX, 0], ids=["one-request", "parts"])

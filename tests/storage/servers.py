@@ -15,15 +15,18 @@ import asyncio
 import re
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+from aiohttp import web
 from moto.server import ThreadedMotoServer
 
 from teamtasks.config import Settings
 from teamtasks.storage.s3 import SINGLE_PUT_MAX, S3Storage, s3_client
+from tests.support.web import free_port
 
 S3RVER = Path(__file__).resolve().parent.parent / "s3rver" / "node_modules" / ".bin" / "s3rver"
 S3RVER_KEY = "S3RVER"
@@ -161,3 +164,52 @@ async def s3_storage(
         )
         await storage.prepare(create=True, region=settings.s3_region)
         yield storage
+
+
+Answer = Callable[[web.Request, bytes], web.Response | None]
+"""A proxy's own answer to a request (its body read), or None to pass it on."""
+
+
+def s3_error(status: int, code: str, message: str) -> web.Response:
+    """An error as S3 answers it."""
+    body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    return web.Response(status=status, text=body, content_type="application/xml")
+
+
+@asynccontextmanager
+async def s3_proxy(server: S3Server, answer: Answer) -> AsyncIterator[S3Server]:
+    """`server` behind an HTTP proxy that reads each request whole, lets `answer` answer it
+    instead, or passes it on; yields the proxy as a server."""
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        own = answer(request, body)
+        if own is not None:
+            return own
+        headers = {name: value for name, value in request.headers.items() if name != "Host"}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method, f"{server.endpoint}{request.rel_url}", headers=headers, data=body
+            ) as passed,
+        ):
+            return web.Response(
+                status=passed.status,
+                body=await passed.read(),
+                headers={
+                    name: value
+                    for name, value in passed.headers.items()
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection")
+                },
+            )
+
+    app = web.Application(client_max_size=SINGLE_PUT_MAX)
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield S3Server(f"http://127.0.0.1:{port}", server.access_key, server.secret_key)
+    finally:
+        await runner.cleanup()

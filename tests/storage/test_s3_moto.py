@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import httpx
 import pytest
 from aiohttp import web
@@ -25,7 +24,7 @@ from structlog.testing import capture_logs
 from teamtasks.config import ConfigError
 from teamtasks.storage import StorageUnavailableError, StoredObject, open_storage
 from teamtasks.storage.s3 import PART_SIZE, SINGLE_PUT_MAX, S3Storage, s3_client
-from tests.storage.servers import S3Server, new_bucket, s3_storage
+from tests.storage.servers import S3Server, new_bucket, s3_error, s3_proxy, s3_storage
 from tests.support.web import free_port
 
 BLOCK = os.urandom(64 * 1024)
@@ -255,45 +254,16 @@ async def refusing_checksums(
     proxy as a server and the paths and headers (lower-case names) of the puts it passed."""
     passed: list[tuple[str, dict[str, str]]] = []
 
-    async def forward(request: web.Request) -> web.Response:
-        headers = {name: value for name, value in request.headers.items() if name != "Host"}
-        if request.method == "PUT" and any(
-            name.lower().startswith("x-amz-checksum-") for name in headers
-        ):
-            error = (
-                "<Error><Code>InvalidArgument</Code>"
-                "<Message>Unsupported header x-amz-checksum-sha256</Message></Error>"
-            )
-            return web.Response(status=400, text=error, content_type="application/xml")
-        if request.method == "PUT":
-            passed.append((request.path, {name.lower(): value for name, value in headers.items()}))
-        body = await request.read()
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(
-                request.method, f"{moto.endpoint}{request.rel_url}", headers=headers, data=body
-            ) as answer,
-        ):
-            return web.Response(
-                status=answer.status,
-                body=await answer.read(),
-                headers={
-                    name: value
-                    for name, value in answer.headers.items()
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection")
-                },
-            )
+    def answer(request: web.Request, _: bytes) -> web.Response | None:
+        if request.method != "PUT":
+            return None
+        if any(name.lower().startswith("x-amz-checksum-") for name in request.headers):
+            return s3_error(400, "InvalidArgument", "Unsupported header x-amz-checksum-sha256")
+        passed.append((request.path, {name.lower(): v for name, v in request.headers.items()}))
+        return None
 
-    app = web.Application(client_max_size=64 * 1024 * 1024)
-    app.router.add_route("*", "/{tail:.*}", forward)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield S3Server(f"http://127.0.0.1:{port}", moto.access_key, moto.secret_key), passed
-    finally:
-        await runner.cleanup()
+    async with s3_proxy(moto, answer) as proxy:
+        yield proxy, passed
 
 
 async def test_a_store_refusing_checksums_gets_signed_puts_without_them(moto: S3Server) -> None:
@@ -416,3 +386,31 @@ async def test_a_stream_failing_part_way_raises_its_own_error_and_stores_nothing
                 key=key, chunks=breaking(), content_type="text/plain", size=2 * PART_SIZE
             )
         assert await storage.head(key=key) is None
+
+
+async def test_a_streamed_put_cancelled_while_the_download_waits_leaves_nothing(
+    moto: S3Server,
+) -> None:
+    """The bot stops while a download is half-way: the request to the store ends unfinished,
+    and the store keeps nothing of it."""
+    key = "company_1/task_1/half.pdf"
+    asked_for_more = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        yield BLOCK
+        asked_for_more.set()
+        await asyncio.Event().wait()  # the rest never comes
+        yield BLOCK
+
+    async with s3_storage(moto) as storage:
+        upload = asyncio.create_task(
+            storage.put(key=key, chunks=stalled(), content_type="text/plain", size=4 * len(BLOCK))
+        )
+        await asked_for_more.wait()
+        upload.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await upload
+        assert await storage.head(key=key) is None
+        # The store still takes the next upload: nothing of the abandoned one is in the way.
+        await storage.put(key=key, chunks=stream(10), content_type="text/plain", size=10)
+        assert (await storage.head(key=key)) is not None

@@ -442,6 +442,9 @@ class _Piped:
         self._size = size
         self._queue: asyncio.Queue[bytes | _End] = asyncio.Queue(maxsize=1)
         self.started = False
+        self.complete = False
+        """Every byte was handed to the connection: the store may keep the object even if
+        the request is cut now (closing a connection sends what it holds)."""
 
     def __len__(self) -> int:
         return self._size
@@ -474,6 +477,7 @@ class _Piped:
         while True:
             item = await self._queue.get()
             if item is _End.STREAM:
+                self.complete = True
                 return
             if item is _End.ABORT:
                 raise _AbortedError
@@ -532,8 +536,11 @@ class _StreamedUpload:
         request = self._request
         if request is None:
             return
-        self._body.abort()
-        request.cancel()
+        if not self._body.complete:
+            # Cut short: a store keeps nothing of a body shorter than its declared length.
+            self._body.abort()
+            request.cancel()
+        # A body sent whole may yet be stored: the store's answer comes before the delete.
         await asyncio.wait({request})
         if not request.cancelled():
             request.exception()  # seen: the failure that brought us here is already raised

@@ -75,7 +75,9 @@ class StreamDigest:
 
     async def _finish_job(self) -> None:
         if self._job is not None:
-            await asyncio.wrap_future(self._job)
+            if not self._job.done():  # a finished batch costs no trip through the event loop
+                await asyncio.wrap_future(self._job)
+            self._job.result()
             self._job = None
 
     def _take(self, batch: list[bytes], sink: IO[bytes] | None) -> None:

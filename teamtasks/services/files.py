@@ -237,9 +237,9 @@ async def attach_file(
     `chunks` is not read before the checks of `check_upload` pass, so a lazy download (an
     async generator) starts only for a file that may be attached. Once the stream is read,
     its storage is counted against the quota and its rows added in one statement (on
-    PostgreSQL), while the store takes the last bytes in: the company's row is not locked
-    while the object travels. The caller commits after that; if the store fails, or the
-    quota has no room left, nothing is stored.
+    PostgreSQL), while the store takes the last bytes in: the company's row is locked only
+    from then until the commit, not while the object travels. The caller commits after that;
+    if the store fails, or the quota has no room left, nothing is stored.
     """
     upload = await check_upload(
         session, actor=actor, number=number, file_name=file_name, size=size, max_bytes=max_bytes

@@ -2,9 +2,10 @@
 
 An object whose size is declared and at most SINGLE_PUT_MAX is one PutObject whose body is the
 stream itself: each chunk is sent as it arrives and hashed on the way, so the upload overlaps
-the download and holds a few chunks; a stream that fails or runs longer or shorter than declared
-aborts the request, and the store keeps nothing. The body is sent unsigned (UNSIGNED-PAYLOAD: its
-hash is known only at its end), as S3 does over HTTPS anyway.
+the download and holds a few chunks. A stream that fails or runs longer or shorter than declared
+cuts the request short, and the store keeps nothing; once every byte went out the request can no
+longer be cut, so its answer is awaited and what the store kept is deleted. The body is sent
+unsigned (UNSIGNED-PAYLOAD: its hash is known only at its end), as S3 does over HTTPS anyway.
 
 Otherwise the stream is gathered before it is sent. Such an upload holds at most PART_SIZE and
 one READ_SIZE piece in memory (larger chunks are split), besides the two batches its digest may
@@ -419,10 +420,9 @@ def _as_file(body: bytes | _Body | _Piped) -> bytes | IO[bytes]:
     return cast("bytes | IO[bytes]", body)
 
 
-class _End(enum.Enum):
-    """What a piped body is told besides its chunks."""
+class _Abort(enum.Enum):
+    """Fed to a piped body instead of a chunk: the upload is abandoned."""
 
-    STREAM = "the stream is over"
     ABORT = "the upload is abandoned"
 
 
@@ -440,11 +440,13 @@ class _Piped:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._queue: asyncio.Queue[bytes | _End] = asyncio.Queue(maxsize=1)
+        self._queue: asyncio.Queue[bytes | _Abort] = asyncio.Queue(maxsize=1)
+        self._given = 0
         self.started = False
+        """A chunk was handed to the connection: the store may have begun keeping something."""
         self.complete = False
-        """Every byte was handed to the connection: the store may keep the object even if
-        the request is cut now (closing a connection sends what it holds)."""
+        """Every declared byte was handed to the connection: the request can no longer be cut
+        short (closing a connection sends what it holds), so the store may keep the object."""
 
     def __len__(self) -> int:
         return self._size
@@ -460,7 +462,7 @@ class _Piped:
     def read(self, size: int | None = -1) -> bytes:
         raise io.UnsupportedOperation("a piped body is sent as it is fed, not read")
 
-    async def feed(self, item: bytes | _End) -> None:
+    async def feed(self, item: bytes | _Abort) -> None:
         await self._queue.put(item)
 
     def drain(self) -> None:
@@ -470,17 +472,18 @@ class _Piped:
 
     def abort(self) -> None:
         self.drain()
-        self._queue.put_nowait(_End.ABORT)
+        self._queue.put_nowait(_Abort.ABORT)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        self.started = True
-        while True:
+        # Ends by itself after the declared length, so the store can answer before the
+        # uploading task has even seen its stream end.
+        while self._given < self._size:
             item = await self._queue.get()
-            if item is _End.STREAM:
-                self.complete = True
-                return
-            if item is _End.ABORT:
+            if item is _Abort.ABORT:
                 raise _AbortedError
+            self._given += len(item)
+            self.started = True
+            self.complete = self._given >= self._size
             yield item
 
 
@@ -514,22 +517,19 @@ class _StreamedUpload:
             if read > self._size:
                 raise StorageUnavailableError(f"the stream is longer than {self._size} bytes")
             await self._digest.update(chunk)
-            await self._feed(chunk)
+            await self._body.feed(chunk)
+            if request.done() and read < self._size:
+                await request  # the store's failure
+                raise StorageUnavailableError("the store answered before the object was sent")
         if read != self._size:
             raise StorageUnavailableError(f"the stream ended at {read} of {self._size} bytes")
-        await self._feed(_End.STREAM)
         return StoredObject(self._size, (await self._digest.digest()).hex())
-
-    async def _feed(self, item: bytes | _End) -> None:
-        assert self._request is not None
-        await self._body.feed(item)
-        if self._request.done():
-            await self._request  # the store's failure
-            raise StorageUnavailableError("the store answered before the object was sent")
 
     async def finish(self) -> None:
         if self._request is not None:
-            await self._request
+            # Shielded: a caller cancelled here must not cut a request whose body went whole
+            # (see `abandon`).
+            await asyncio.shield(self._request)
 
     async def abandon(self) -> None:
         await self._digest.abandon()
@@ -540,7 +540,8 @@ class _StreamedUpload:
             # Cut short: a store keeps nothing of a body shorter than its declared length.
             self._body.abort()
             request.cancel()
-        # A body sent whole may yet be stored: the store's answer comes before the delete.
+        # A body handed over whole may yet be stored: the store's answer (bounded by the
+        # client's read timeout) comes before the delete.
         await asyncio.wait({request})
         if not request.cancelled():
             request.exception()  # seen: the failure that brought us here is already raised

@@ -489,15 +489,20 @@ async def test_a_company_out_of_good_standing_attaches_nothing(
     assert await used_bytes(session, acme.company.id) == 0
 
 
-async def test_an_unreachable_store_records_nothing(session: AsyncSession, acme: Team) -> None:
+async def test_an_unreachable_store_records_nothing(committing_factory: SessionFactory) -> None:
+    """As the bot runs it, in a unit of work: the refusal rolls back whatever was written."""
+    async with unit_of_work(committing_factory) as session:
+        team = await build_team(session, name="Acme", names=("Anna", "Mark", "Bob"))
     nowhere = S3Server(f"http://127.0.0.1:{free_port()}", "key", "secret")
     async with s3_client(nowhere.settings(new_bucket()), attempts=1) as client:
         storage = S3Storage(client=client, bucket=new_bucket())
         with pytest.raises(StorageUnavailable) as refused:
-            await attach(session, storage, acme.member_actor, acme.task.number)
+            async with unit_of_work(committing_factory) as session:
+                await attach(session, storage, team.member_actor, team.task.number)
     assert refused.value.key == "errors.files.storage_unavailable"
-    assert await file_count(session) == 0
-    assert await used_bytes(session, acme.company.id) == 0
+    async with unit_of_work(committing_factory) as session:
+        assert await file_count(session) == 0
+        assert await used_bytes(session, team.company.id) == 0
 
 
 async def test_the_store_stopped_mid_upload_leaves_no_row_and_no_object(

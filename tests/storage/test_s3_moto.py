@@ -414,3 +414,66 @@ async def test_a_streamed_put_cancelled_while_the_download_waits_leaves_nothing(
         # The store still takes the next upload: nothing of the abandoned one is in the way.
         await storage.put(key=key, chunks=stream(10), content_type="text/plain", size=10)
         assert (await storage.head(key=key)) is not None
+
+
+async def test_a_stream_failing_after_its_last_byte_stores_nothing(moto: S3Server) -> None:
+    """The content check fails at the very end: the store had every byte and may have kept
+    the object, which is deleted once it answered."""
+    key = "company_1/task_1/tail.pdf"
+    size = 4 * len(BLOCK)
+
+    async def bad_ending() -> AsyncIterator[bytes]:
+        async for chunk in stream(size):
+            yield chunk
+        raise DownloadBrokeError("the content's end does not match its type")
+
+    async with s3_storage(moto) as storage:
+        with pytest.raises(DownloadBrokeError):
+            await storage.put(key=key, chunks=bad_ending(), content_type="text/plain", size=size)
+        assert await storage.head(key=key) is None
+
+
+async def test_a_stream_whose_end_comes_after_the_stores_answer_is_stored(
+    moto: S3Server,
+) -> None:
+    """Every declared byte went out and the store answered before the download said it was
+    over: the upload is good."""
+    key = "company_1/task_1/late-end.pdf"
+    size = 2 * len(BLOCK)
+    answered = asyncio.Event()
+
+    async def late_end() -> AsyncIterator[bytes]:
+        async for chunk in stream(size):
+            yield chunk
+        async with asyncio.timeout(10):
+            await answered.wait()
+
+    async with s3_storage(moto) as storage:
+        storage._client.meta.events.register("after-call.s3.PutObject", lambda **_: answered.set())
+        stored = await storage.put(key=key, chunks=late_end(), content_type="text/plain", size=size)
+        assert stored == StoredObject(size, sha256_of_stream(size))
+        assert (await fetch(storage, key)).content == b"".join([c async for c in stream(size)])
+
+
+async def test_an_upload_cancelled_while_the_store_answers_leaves_nothing(
+    moto: S3Server,
+) -> None:
+    """The caller is cancelled once the store has every byte: the request is not cut (the
+    store would keep the object anyway); its answer is awaited and the object deleted."""
+    key = "company_1/task_1/answering.pdf"
+    size = 2 * len(BLOCK)
+    uploading: list[asyncio.Task[StoredObject]] = []
+
+    def cancel_the_caller(request: web.Request, body: bytes) -> None:
+        if request.method == "PUT" and request.path.endswith(key):
+            uploading[0].cancel()
+
+    async with s3_proxy(moto, cancel_the_caller) as proxy, s3_storage(proxy) as storage:
+        uploading.append(
+            asyncio.create_task(
+                storage.put(key=key, chunks=stream(size), content_type="text/plain", size=size)
+            )
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await uploading[0]
+        assert await storage.head(key=key) is None

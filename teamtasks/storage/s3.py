@@ -79,6 +79,8 @@ READ_SIZE = 1024 * 1024
 SINGLE_PUT_MAX = 64 * 1024 * 1024
 """Objects up to this size go up in one request; larger ones in parts (a store's setting below
 PART_SIZE counts as PART_SIZE)."""
+MAX_CONNECTIONS = 64
+"""Connections to the store at most (webhook mode hands the bot up to 40 updates at once)."""
 PROBE_PREFIX = "teamtasks-probe/"
 """Where start-up puts (and deletes) the object that tells whether the store takes checksums."""
 _FAILURES = (BotoCoreError, ClientError, aiohttp.ClientError, OSError)
@@ -98,6 +100,9 @@ def s3_client(settings: Settings, *, attempts: int = 3) -> AbstractAsyncContextM
         s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
         connect_timeout=5,
         read_timeout=60,
+        # A streamed upload holds its connection while the file downloads from Telegram, so
+        # botocore's 10 would let ten slow downloads hold up every other request to the store.
+        max_pool_connections=MAX_CONNECTIONS,
         retries={"max_attempts": attempts, "mode": "standard"},
         # Checksums only where S3 requires them: stores other than AWS often lack the newer ones.
         request_checksum_calculation="when_required",

@@ -477,3 +477,43 @@ async def test_an_upload_cancelled_while_the_store_answers_leaves_nothing(
         with pytest.raises(asyncio.CancelledError):
             await uploading[0]
         assert await storage.head(key=key) is None
+
+
+async def test_slow_downloads_streaming_in_do_not_hold_up_other_requests(moto: S3Server) -> None:
+    """Twelve uploads wait on their downloads, each holding a connection to the store: a link
+    check (HEAD) still goes through at once."""
+    released = asyncio.Event()
+    streaming: list[None] = []
+    all_streaming = asyncio.Event()
+
+    async def slow_download() -> AsyncIterator[bytes]:
+        yield BLOCK
+        yield BLOCK  # handed over only once the first went out: the request has a connection
+        streaming.append(None)
+        if len(streaming) == 12:
+            all_streaming.set()
+        await released.wait()
+        yield BLOCK
+
+    async with s3_storage(moto) as storage:
+        await storage.put(key="company_1/task_1/ready.pdf", chunks=stream(10), content_type="x/y")
+        uploads = [
+            asyncio.create_task(
+                storage.put(
+                    key=f"company_1/task_1/slow-{n}.pdf",
+                    chunks=slow_download(),
+                    content_type="text/plain",
+                    size=3 * len(BLOCK),
+                )
+            )
+            for n in range(12)
+        ]
+        try:
+            async with asyncio.timeout(10):
+                await all_streaming.wait()
+                head = await storage.head(key="company_1/task_1/ready.pdf")
+        finally:
+            released.set()
+            stored = await asyncio.gather(*uploads)
+    assert head is not None
+    assert [item.size for item in stored] == [3 * len(BLOCK)] * 12

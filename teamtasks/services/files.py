@@ -104,10 +104,11 @@ class StorageUnavailable(DomainError):
 
 @dataclass(frozen=True)
 class UploadCheck:
-    """What passed the checks before download: the task, the cleaned name, the file's kind,
-    and the company's storage (bytes used when checked, and its quota)."""
+    """What passed the checks before download: the task (its id and number), the cleaned
+    name, the file's kind, and the company's storage (bytes used when checked, and its quota)."""
 
-    task: Task
+    task_id: int
+    number: int
     name: str
     kind: FileKind
     used_bytes: int
@@ -173,11 +174,12 @@ async def storage_used(session: AsyncSession, *, actor: Actor) -> StorageUsage:
 
 
 _UPLOAD_CHECK = (
-    select(Task, Company.storage_used_bytes, limits.storage_quota_of(Company.id))
+    select(Task.id, Company.storage_used_bytes, limits.storage_quota_of(Company.id))
     .join(Company, Company.id == Task.company_id)
     .where(Task.company_id == bindparam("company_id"), Task.number == bindparam("number"))
 )
-"""One round trip: the task, the company's storage used and its plan's quota."""
+"""One round trip: the task's id, the company's storage used and its plan's quota (columns,
+not entities: nothing for the session to track)."""
 
 
 async def check_upload(
@@ -200,7 +202,7 @@ async def check_upload(
     ).first()
     if row is None:
         raise task_not_found(number)
-    task, used, quota = row
+    task_id, used, quota = row
     if quota is None:
         raise limits.plan_not_found()
     name = clean_file_name(file_name)
@@ -213,7 +215,9 @@ async def check_upload(
             raise FileTooBig(max=max_bytes // MIB)
         if used + size > quota:
             raise _quota_full(quota)
-    return UploadCheck(task=task, name=name, kind=kind, used_bytes=used, quota_bytes=quota)
+    return UploadCheck(
+        task_id=task_id, number=number, name=name, kind=kind, used_bytes=used, quota_bytes=quota
+    )
 
 
 async def attach_file(
@@ -245,7 +249,7 @@ async def attach_file(
         session, actor=actor, number=number, file_name=file_name, size=size, max_bytes=max_bytes
     )
     kind, quota = upload.kind, upload.quota_bytes
-    key = f"company_{actor.company_id}/task_{upload.task.id}/{uuid.uuid4().hex}.{kind.extension}"
+    key = f"company_{actor.company_id}/task_{upload.task_id}/{uuid.uuid4().hex}.{kind.extension}"
     stream = _checked(
         chunks, kind, declared=size, max_bytes=max_bytes, used=upload.used_bytes, quota=quota
     )
@@ -316,7 +320,7 @@ async def _record(
     with nothing written, when the quota has no room left for it."""
     values: dict[str, Any] = {
         "company_id": actor.company_id,
-        "task_id": upload.task.id,
+        "task_id": upload.task_id,
         "uploaded_by_id": actor.user_id,
         "storage_key": key,
         "original_name": upload.name,
@@ -327,7 +331,7 @@ async def _record(
         "created_at": utcnow(),
     }
     details: dict[str, int | str] = {
-        "number": upload.task.number,
+        "number": upload.number,
         "size": stored.size,
         "content_type": upload.kind.content_type,
     }

@@ -45,6 +45,9 @@ async def call_method(
         return NOT_FOUND.status, NOT_FOUND.to_json()
     name, handler = entry
     try:
+        failure = emulator.failure_for(name)
+        if failure is not None:
+            raise failure
         result = await handler(emulator, params)
     except ApiError as error:
         status, body = error.status, error.to_json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,8 @@ class Emulator:
         self.calls: list[RecordedCall] = []
         self.callbacks: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
         self.pre_checkouts: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        self.failures: dict[str, deque[ApiError]] = {}
+        """Errors the next calls of a method (by its lower-cased name) answer, in order."""
         self.closing = False
         """The server is stopping: every wait of a request ends at once."""
         self.bot_user: dict[str, Any] = {
@@ -70,6 +73,16 @@ class Emulator:
             "has_main_web_app": False,
         }
         self.serializer = Serializer(self.store, self.bot_user)
+
+    def fail_next(self, method: str, error: ApiError, *, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `error` instead of running them, as
+        Telegram does when something fails on its side."""
+        self.failures.setdefault(method.lower(), deque()).extend([error] * times)
+
+    def failure_for(self, method: str) -> ApiError | None:
+        """The error the method answers this time, if one is queued for it."""
+        queued = self.failures.get(method.lower())
+        return queued.popleft() if queued else None
 
     # --- looking things up for the bot -------------------------------------------------
 

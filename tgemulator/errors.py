@@ -45,6 +45,11 @@ def too_many_requests(retry_after: int) -> ApiError:
     )
 
 
+def server_error() -> ApiError:
+    """What Telegram answers when it fails on its side (the request may be tried again)."""
+    return ApiError(500, "Internal Server Error")
+
+
 UNAUTHORIZED = ApiError(401, "Unauthorized")
 NOT_FOUND = ApiError(404, "Not Found")
 CHAT_NOT_FOUND = "chat not found"

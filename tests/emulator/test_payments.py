@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter, TelegramServerError
 from aiogram.types import LabeledPrice, Update
 
 from tgemulator import EmulatorServer, FloodLimits
-from tgemulator.client import EmulatorClient
+from tgemulator.client import EmulatorClient, Person
+from tgemulator.errors import too_many_requests
 
 from .support import BOT_USERNAME, TOKEN, RawApi
 
@@ -72,6 +73,48 @@ async def test_pay_an_invoice_and_refund_it(bot: Bot, client: EmulatorClient) ->
     with pytest.raises(TelegramBadRequest, match="CHARGE_NOT_FOUND"):
         await bot.refund_star_payment(anna.id, "stxnothing")
     assert (await anna.payments())[0]["refunded"] is True
+
+
+async def _paid_charge(bot: Bot, client: EmulatorClient) -> tuple[Person, str]:
+    """Anna pays a Pro invoice; Anna and the charge's id."""
+    anna = await client.create_user("Anna")
+    await anna.send("/buy")
+    invoice = await bot.send_invoice(
+        anna.id, "Pro", "One month of Pro", "plan:pro", currency="XTR", prices=PRO
+    )
+    await _drain(bot)
+    paying = asyncio.create_task(anna.pay(invoice.message_id))
+    await _answer_checkout(bot, ok=True)
+    result = await paying
+    await _successful_payment(bot)
+    assert result.telegram_payment_charge_id is not None
+    return anna, result.telegram_payment_charge_id
+
+
+async def test_a_method_made_to_fail_answers_telegrams_errors_then_runs(
+    bot: Bot, client: EmulatorClient, server: EmulatorServer
+) -> None:
+    anna, charge_id = await _paid_charge(bot, client)
+    server.fail_next("refundStarPayment", times=2)
+    server.fail_next("refundStarPayment", too_many_requests(3))
+
+    for _ in range(2):
+        with pytest.raises(TelegramServerError, match="Internal Server Error"):
+            await bot.refund_star_payment(anna.id, charge_id)
+    with pytest.raises(TelegramRetryAfter) as flood:
+        await bot.refund_star_payment(anna.id, charge_id)
+    assert flood.value.retry_after == 3
+    assert (await anna.payments())[0]["refunded"] is False
+
+    assert await bot.refund_star_payment(anna.id, charge_id)
+    assert (await anna.payments())[0]["refunded"] is True
+    refunds = [call for call in server.calls if call.method == "refundStarPayment"]
+    assert [(call.ok, call.error_code) for call in refunds] == [
+        (False, 500),
+        (False, 500),
+        (False, 429),
+        (True, None),
+    ]
 
 
 async def test_a_declined_checkout_sends_no_payment(bot: Bot, client: EmulatorClient) -> None:

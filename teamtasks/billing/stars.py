@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.methods import SendInvoice
 from aiogram.types import LabeledPrice, SuccessfulPayment
 
@@ -132,3 +133,25 @@ async def refund(bot: Bot, *, payer_id: int, charge_id: str) -> None:
     except TelegramBadRequest as exc:
         if ALREADY_REFUNDED not in exc.message:
             raise
+
+
+@dataclass(frozen=True)
+class RefundAttempt:
+    """What came of asking Telegram for a refund once."""
+
+    given_back: bool
+    error: str | None = None
+    final: bool = False
+    """Telegram refused it for good (a Bad Request): asking again would not change its answer."""
+
+
+async def try_refund(bot: Bot, *, payer_id: int, charge_id: str) -> RefundAttempt:
+    """`refund`, its failure told rather than raised: a Bad Request is final; any other (no
+    answer, Telegram's own error, flood control) may pass."""
+    try:
+        await refund(bot, payer_id=payer_id, charge_id=charge_id)
+    except TelegramBadRequest as exc:
+        return RefundAttempt(given_back=False, error=exc.message, final=True)
+    except TelegramAPIError as exc:
+        return RefundAttempt(given_back=False, error=str(exc))
+    return RefundAttempt(given_back=True)

@@ -6,7 +6,7 @@ from teamtasks.models.company import Company, Invite, Membership
 from teamtasks.models.file import File
 from teamtasks.models.group_chat import GroupChat
 from teamtasks.models.notification import Notification
-from teamtasks.models.payment import Invoice, Payment, WebhookEvent
+from teamtasks.models.payment import Invoice, OwedRefund, Payment, WebhookEvent
 from teamtasks.models.plan import Plan
 from teamtasks.models.processed_update import ProcessedUpdate
 from teamtasks.models.project import Project
@@ -24,6 +24,7 @@ __all__ = [
     "Invoice",
     "Membership",
     "Notification",
+    "OwedRefund",
     "Payment",
     "Plan",
     "ProcessedUpdate",

@@ -1,11 +1,20 @@
-"""Invoices, the provider payments that settle them, and the webhook idempotency record."""
+"""Invoices, the provider payments that settle them, the webhook idempotency record, and the
+Telegram Stars the bot owes back."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from teamtasks.models.base import BIGINT, Base, CreatedAt, IntPK, UpdatedAt, str_enum
@@ -80,3 +89,35 @@ class WebhookEvent(Base):
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[CreatedAt]
     processed_at: Mapped[datetime | None]
+
+
+class OwedRefund(Base):
+    """A Stars charge the bot must give back (refundStarPayment): one that paid for nothing (a
+    second charge of a paid invoice, a payment no invoice matches).
+
+    Written in the unit of work that settles the charge, so the debt is committed with the
+    event; tried at once, then by the worker (teamtasks/services/owed_refunds.py) until
+    Telegram takes it (`refunded_at`) or refuses it for good (`failed_at`, for an operator).
+    """
+
+    __tablename__ = "owed_refunds"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+    )
+
+    id: Mapped[IntPK]
+    charge_id: Mapped[str] = mapped_column(String(255), unique=True)
+    """Telegram's telegram_payment_charge_id."""
+    payer_id: Mapped[int] = mapped_column(BigInteger)
+    """The payer's Telegram user id."""
+    amount: Mapped[int] = mapped_column(BIGINT)
+    """Stars (XTR has no minor unit)."""
+    reason: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    refunded_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]

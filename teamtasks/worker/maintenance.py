@@ -1,4 +1,5 @@
-"""Maintenance jobs: the orphan-file sweep, and pending payments reconciled with their provider.
+"""Maintenance jobs: the orphan-file sweep, pending payments reconciled with their provider, and
+Telegram Stars owed back refunded.
 
 A webhook can be lost (the provider gave up, our endpoint was down): a payment still pending a
 while after it was created is fetched back from its provider and, if the provider has decided
@@ -6,13 +7,15 @@ it, settled exactly as the webhook would have (teamtasks/services/billing.settle
 the event once, so a webhook arriving later changes nothing). Only providers that can be asked
 (`can_fetch`: not the sandbox, not Stars) are, and only for payments younger than
 RECONCILE_WITHIN. Then open invoices past their expiry are expired and their pending payments
-canceled, so abandoned checkouts do not stay pending forever.
+canceled, so abandoned checkouts do not stay pending forever. Last, the Stars refunds that are
+due (Telegram did not take them when the bot asked: teamtasks/services/owed_refunds.py) are
+asked of Telegram again, at most REFUND_BATCH a run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import select
@@ -23,10 +26,11 @@ from teamtasks.billing.base import (
     ProviderUnavailableError,
 )
 from teamtasks.billing.registry import create_registry
+from teamtasks.billing.stars import try_refund
 from teamtasks.db import unit_of_work
 from teamtasks.models import Payment
 from teamtasks.models.enums import PaymentStatus
-from teamtasks.services import billing, files
+from teamtasks.services import billing, files, owed_refunds
 from teamtasks.services.errors import PaymentRejected
 from teamtasks.storage import open_storage
 from teamtasks.worker.context import WorkerContext
@@ -38,6 +42,8 @@ RECONCILE_AFTER = timedelta(minutes=5)
 RECONCILE_WITHIN = billing.INVOICE_TTL * 2
 """An older pending payment is not asked about: its invoice has expired and it is canceled."""
 RECONCILE_BATCH = 100
+REFUND_BATCH = 50
+"""Owed refunds asked of Telegram per run at most; the next run takes the rest."""
 
 
 @dataclass
@@ -55,6 +61,10 @@ class ReconcileReport:
     refused: int = 0
     expired: int = 0
     """Invoices expired (their pending payments canceled)."""
+    refunded: int = 0
+    """Stars owed back that Telegram took."""
+    refunds_deferred: int = 0
+    refunds_refused: int = 0
 
 
 async def sweep_files(ctx: WorkerContext) -> SweepReport:
@@ -118,4 +128,26 @@ async def reconcile_payments(ctx: WorkerContext) -> ReconcileReport:
             expired = await billing.expire_invoices(session, now=now)
         report.expired += expired
         if expired < billing.EXPIRE_BATCH:
-            return report
+            break
+    await _refund_owed(ctx, report, now)
+    return report
+
+
+async def _refund_owed(ctx: WorkerContext, report: ReconcileReport, now: datetime) -> None:
+    """Ask Telegram for the refunds that are due, each in its own unit of work (its row locked
+    meanwhile, so another worker skips it)."""
+    for _ in range(REFUND_BATCH):
+        if ctx.stopping.is_set():
+            return
+        async with unit_of_work(ctx.factory) as session:
+            owed = await owed_refunds.next_due(session, now=now)
+            if owed is None:
+                return
+            attempt = await try_refund(ctx.bot, payer_id=owed.payer_id, charge_id=owed.charge_id)
+            owed_refunds.record(owed, attempt, now=now)
+        if attempt.given_back:
+            report.refunded += 1
+        elif attempt.final:
+            report.refunds_refused += 1
+        else:
+            report.refunds_deferred += 1

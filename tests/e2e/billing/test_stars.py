@@ -1,6 +1,7 @@
 """Telegram Stars end to end through the local Bot API: /buy sends a Stars invoice, Anna pays it
 in Telegram, the bot approves the checkout, the payment settles and Anna is told; checkouts that
-must not be paid are refused; a repeated payment changes nothing; an owner refunds."""
+must not be paid are refused; a repeated payment changes nothing; a charge that bought nothing
+goes back, by the worker when Telegram does not take the refund at once; an owner refunds."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ from typing import Any
 import httpx
 import pytest
 from aiogram.types import LabeledPrice
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from taskiq import AsyncBroker
+from taskiq.kicker import AsyncKicker
 
 from teamtasks.i18n import gettext
-from teamtasks.models import AuditLog, Invoice, Payment, WebhookEvent
+from teamtasks.models import AuditLog, Invoice, OwedRefund, Payment, WebhookEvent
+from teamtasks.models.base import utcnow
 from teamtasks.models.enums import InvoiceStatus, Language, PaymentStatus, SubscriptionStatus
+from teamtasks.worker.broker import RECONCILE_PAYMENTS
 from tests.e2e.billing.conftest import Owner, Shop, end_period, local_date, subscription_of
 from tests.e2e.conftest import WEBHOOK_SECRET
+from tgemulator import EmulatorServer
 from tgemulator.client import ChatMessage
 
 TEAM_BY_STARS = "Team · Telegram Stars · 650 ⭐"
@@ -234,6 +240,56 @@ async def test_a_second_charge_of_one_checkout_is_refunded_at_once(shop: Shop, a
     await anna.press("Yes, refund 650 ⭐")
     await anna.wait_edit(confirm, timeout=10)
     assert [p["refunded"] for p in await anna.payments()] == [True, True]
+
+
+async def test_a_refund_telegram_does_not_take_at_once_is_made_by_the_worker(
+    shop: Shop, acme: Owner, telegram: EmulatorServer, worker: AsyncBroker
+) -> None:
+    anna = acme.person
+    first = await stars_invoice(acme)
+    second = await stars_invoice(acme)
+    telegram.fail_next("refundStarPayment")  # Telegram fails on its side, once
+
+    results = await asyncio.gather(anna.pay(first.message_id), anna.pay(second.message_id))
+
+    assert [r.status for r in results] == ["paid", "paid"]
+    replies = [await anna.wait_reply(timeout=10), await anna.wait_reply(timeout=10)]
+    assert en("stars.paid.paid_twice_returning", amount="650 ⭐") in [r.text for r in replies]
+    assert [p["refunded"] for p in await anna.payments()] == [False, False]
+    owed = await _owed(shop)
+    assert (owed.payer_id, owed.amount, owed.attempts, owed.refunded_at) == (
+        anna.id,
+        650,
+        1,
+        None,
+    )
+    assert owed.charge_id in {r.telegram_payment_charge_id for r in results}
+
+    # A minute on, the worker's maintenance run asks again, and Telegram takes it.
+    async with shop.factory() as session, session.begin():
+        await session.execute(
+            update(OwedRefund).values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+    kicker: AsyncKicker[[], None] = AsyncKicker(RECONCILE_PAYMENTS, worker, {})
+    await kicker.kiq()
+
+    refunded = {p["telegram_payment_charge_id"]: p["refunded"] for p in await anna.payments()}
+    assert refunded[owed.charge_id] is True
+    assert sorted(refunded.values()) == [False, True]
+    owed = await _owed(shop)
+    assert owed.attempts == 2
+    assert owed.refunded_at is not None
+    rows = await billing_rows(shop)
+    assert (rows["payment"], rows["invoice"], rows["events"]) == (
+        PaymentStatus.SUCCEEDED,
+        InvoiceStatus.PAID,
+        2,
+    )
+
+
+async def _owed(shop: Shop) -> OwedRefund:
+    async with shop.factory() as session:
+        return (await session.scalars(select(OwedRefund))).one()
 
 
 async def test_the_owner_refunds_a_stars_payment(shop: Shop, acme: Owner) -> None:

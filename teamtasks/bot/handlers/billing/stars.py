@@ -6,8 +6,10 @@ stars Telegram asks the bot (pre_checkout_query): approved only for an open invo
 payer's company at its price (teamtasks/services/stars.py). The `successful_payment` that
 follows settles through `billing.settle`, as a provider's webhook does, and settlement tells
 the owners. A payment that cannot be settled (no such invoice, another price), or a second
-charge of an invoice already paid, is refunded at once. `/refund` lists the company's Stars
-payments; an owner refunds one (refundStarPayment) and the company loses what it bought.
+charge of an invoice already paid, is owed back and refunded at once, or by the worker when
+Telegram does not take the refund then (teamtasks/services/owed_refunds.py). `/refund` lists
+the company's Stars payments; an owner refunds one (refundStarPayment) and the company loses
+what it bought.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.methods import AnswerCallbackQuery, AnswerPreCheckoutQuery, SendMessage
-from aiogram.types import CallbackQuery, Message, PreCheckoutQuery
+from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, SuccessfulPayment
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.billing import stars
@@ -32,8 +34,9 @@ from teamtasks.bot.handlers.work.common import in_place, send
 from teamtasks.bot.refusals import member
 from teamtasks.bot.replies import Replies
 from teamtasks.bot.views.work import Screen, button, keyboard, local_time, safe, t
+from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Language, PaymentProvider, SubscriptionStatus
-from teamtasks.services import billing, plans
+from teamtasks.services import billing, owed_refunds, plans
 from teamtasks.services import stars as stars_service
 from teamtasks.services.actors import Actor, Permission
 from teamtasks.services.errors import Conflict, DomainError, PaymentRejected
@@ -117,28 +120,55 @@ async def paid(
     assert message.from_user is not None
     notification = stars.notification_of(payment, payer_id=message.from_user.id)
     assert notification.state is not None
+    amount = format_amount(payment.total_amount, payment.currency, language)
     try:
         result = await billing.settle(
             session, PaymentProvider.STARS, notification, notification.state
         )
     except PaymentRejected as rejected:
-        # Telegram has taken the stars for nothing we can give: they go back now. The event
+        # Telegram has taken the stars for nothing we can give: they are owed back. The event
         # stays recorded, so a redelivered update is a duplicate, not a second refund.
-        log.warning("stars_payment_refunded", reason=rejected.reason, charge=notification.event_key)
-        await stars.refund(bot, payer_id=message.from_user.id, charge_id=notification.event_key)
-        return send(message, Screen(t(language, "stars.paid.returned")))
+        log.warning(
+            "stars_payment_rejected",
+            reason=rejected.reason,
+            charge=payment.telegram_payment_charge_id,
+        )
+        given_back = await _give_back(
+            session, bot, payment, payer_id=message.from_user.id, reason=rejected.reason
+        )
+        key = "stars.paid.returned" if given_back else "stars.paid.returning"
+        return send(message, Screen(t(language, key, amount=amount)))
     log.info("stars_payment", result=result.value, charge=notification.event_key)
     if result is billing.Settlement.ALREADY_PAID:
         # A second invoice message of one checkout was paid too (both were approved while the
-        # payment was pending): this charge bought nothing, so its stars go back now.
-        await stars.refund(bot, payer_id=message.from_user.id, charge_id=notification.event_key)
-        amount = format_amount(payment.total_amount, payment.currency, language)
-        return send(message, Screen(t(language, "stars.paid.paid_twice", amount=amount)))
+        # payment was pending): this charge bought nothing, so its stars are owed back.
+        given_back = await _give_back(
+            session, bot, payment, payer_id=message.from_user.id, reason="charged twice"
+        )
+        key = "stars.paid.paid_twice" if given_back else "stars.paid.paid_twice_returning"
+        return send(message, Screen(t(language, key, amount=amount)))
     if result is billing.Settlement.APPLIED and not (
         actor is not None and actor.can(Permission.MANAGE_BILLING)
     ):
         return send(message, Screen(t(language, "stars.paid.thanks")))
     return None
+
+
+async def _give_back(
+    session: AsyncSession, bot: Bot, payment: SuccessfulPayment, *, payer_id: int, reason: str
+) -> bool:
+    """Owe the payment's stars back and ask Telegram for them at once; False when it did not
+    take the refund now (the worker asks again: teamtasks/services/owed_refunds.py)."""
+    owed = await owed_refunds.owe(
+        session,
+        charge_id=payment.telegram_payment_charge_id,
+        payer_id=payer_id,
+        amount=payment.total_amount,
+        reason=reason,
+    )
+    attempt = await stars.try_refund(bot, payer_id=owed.payer_id, charge_id=owed.charge_id)
+    owed_refunds.record(owed, attempt, now=utcnow())
+    return attempt.given_back
 
 
 async def show_refunds(

@@ -30,6 +30,7 @@ from tests.e2e.work import files_conftest
 from tests.e2e.work.conftest import Crew, alert, database, en, new_task, press, ru, say
 from tests.e2e.work.files_conftest import FilesBot
 from tests.storage import fixtures
+from tgemulator import EmulatorServer
 from tgemulator.client import ChatMessage, Person
 
 # Fixtures by name: the bot with a controlled store, and moto's server.
@@ -105,7 +106,7 @@ async def fetch(url: str) -> httpx.Response:
 
 
 async def test_a_file_sent_while_a_task_is_open_is_attached_and_downloads_by_its_link(
-    files_bot: FilesBot, crew: Crew, committing_factory: SessionFactory
+    files_bot: FilesBot, crew: Crew, committing_factory: SessionFactory, telegram: EmulatorServer
 ) -> None:
     await new_task(committing_factory, crew, "Write the spec")
     card = await say(crew.anna, "/task 1")
@@ -113,6 +114,9 @@ async def test_a_file_sent_while_a_task_is_open_is_attached_and_downloads_by_its
     answer = await send_file(crew.anna, "Spec «v2».pdf", PDF)
 
     assert answer.text == en("files.attached", name="Spec «v2».pdf", size="2.9 KB", number=1)
+    # Her chat showed "sending a file" meanwhile.
+    shown = [call for call in telegram.calls if call.method == "sendChatAction"]
+    assert [(call.chat_id, call.ok) for call in shown] == [(crew.anna.id, True)]
     [row] = await files_of(committing_factory)
     assert row.original_name == "Spec «v2».pdf"
     assert row.size_bytes == len(PDF)

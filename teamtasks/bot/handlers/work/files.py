@@ -14,6 +14,7 @@ from the dispatcher (`files_store`), the staged objects from the unit of work (`
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -159,9 +160,11 @@ def sent_file(message: Message) -> SentFile:
 
 
 async def download(bot: Bot, chat_id: int, file_id: str, limit: int) -> AsyncGenerator[bytes, None]:
-    """The file from the Bot API server, as it arrives; nothing happens until it is read."""
-    with suppress(TelegramAPIError):
-        await bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
+    """The file from the Bot API server, as it arrives; nothing happens until it is read.
+
+    The chat shows "sending a file" while it is stored: that request goes beside getFile, not
+    before it, so it costs the member no round trip to Telegram."""
+    showing = asyncio.create_task(_show_uploading(bot, chat_id))
     try:
         found = await bot.get_file(file_id)
     except TelegramBadRequest as exc:
@@ -170,6 +173,8 @@ async def download(bot: Bot, chat_id: int, file_id: str, limit: int) -> AsyncGen
         raise DownloadFailed() from exc
     except TelegramAPIError as exc:
         raise DownloadFailed() from exc
+    finally:
+        await showing
     if found.file_path is None:
         raise DownloadFailed()
     url = bot.session.api.file_url(bot.token, found.file_path)
@@ -180,6 +185,12 @@ async def download(bot: Bot, chat_id: int, file_id: str, limit: int) -> AsyncGen
             yield chunk
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise DownloadFailed() from exc
+
+
+async def _show_uploading(bot: Bot, chat_id: int) -> None:
+    """A chat action is a courtesy: when Telegram refuses it the upload goes on."""
+    with suppress(TelegramAPIError):
+        await bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
 
 
 def require_staged(staged: StagedObjects | None) -> StagedObjects:

@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Interval,
     Row,
+    Table,
     and_,
     func,
     insert,
@@ -44,6 +45,9 @@ from teamtasks.services.standing import GRACE
 from teamtasks.worker.context import WorkerContext
 
 TRIALING = SubscriptionStatus.TRIALING
+AUDIT_LOG = cast("Table", AuditLog.__table__)
+NOTIFICATIONS = cast("Table", Notification.__table__)
+"""The tables, for Core inserts of thousands of rows a chunk: no ORM bookkeeping per row."""
 
 CHUNK = 5000
 NOTICE_BEFORE = (timedelta(days=3), timedelta(days=1))
@@ -130,12 +134,14 @@ async def _move(session: AsyncSession, move: Move, now: datetime) -> Sequence[Ro
             .where(s.id.in_(chunk.scalar_subquery()), move.due(now))
             .values(**values)
             .returning(s.id, s.company_id, s.current_period_end, s.grace_until)
+            # No Subscription objects are held in this session: nothing to synchronize.
+            .execution_options(synchronize_session=False)
         )
     ).all()
     if not moved:
         return moved
     await session.execute(
-        insert(AuditLog),
+        insert(AUDIT_LOG),
         [
             {
                 "company_id": row.company_id,
@@ -242,9 +248,9 @@ async def _tell_owners(
     if not rows:
         return 0
     written = await session.execute(
-        dialect_insert(session, Notification)
+        dialect_insert(session, NOTIFICATIONS)
         .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
-        .returning(Notification.id),
+        .returning(NOTIFICATIONS.c.id),
         rows,
     )
     return len(written.all())

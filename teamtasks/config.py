@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     schedule_reminders: Cron = "* * * * *"
     schedule_file_sweep: Cron = "30 3 * * *"
     schedule_payments: Cron = "*/10 * * * *"
+    schedule_refunds: Cron = "* * * * *"
     yookassa_shop_id: str | None = None
     yookassa_secret_key: SecretStr | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3"

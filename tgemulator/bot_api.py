@@ -9,7 +9,7 @@ from aiohttp import web
 
 from . import methods_chats, methods_files, methods_messages, methods_payments, methods_updates
 from .core import Emulator
-from .errors import NOT_FOUND, UNAUTHORIZED, ApiError
+from .errors import NOT_FOUND, UNAUTHORIZED, ApiError, GatewayError
 from .methods_base import Described, Handler
 from .methods_files import MAX_DOWNLOAD_BYTES
 from .models import RecordedCall
@@ -38,12 +38,14 @@ def _chat_id(params: Params) -> int | None:
 
 async def call_method(
     emulator: Emulator, method: str, params: Params
-) -> tuple[int, dict[str, Any]]:
-    """Run a method by its (case-insensitive) name; return HTTP status and JSON body."""
+) -> tuple[int, dict[str, Any] | str]:
+    """Run a method by its (case-insensitive) name; return HTTP status and JSON body (or the
+    HTML page of a proxy's failure made with `Emulator.fail_next`)."""
     entry = METHODS.get(method.lower())
     if entry is None:
         return NOT_FOUND.status, NOT_FOUND.to_json()
     name, handler = entry
+    body: dict[str, Any] | str
     try:
         failure = emulator.failure_for(name)
         if failure is not None:
@@ -51,6 +53,8 @@ async def call_method(
         result = await handler(emulator, params)
     except ApiError as error:
         status, body = error.status, error.to_json()
+    except GatewayError as error:
+        status, body = error.status, error.page
     else:
         status, body = 200, {"ok": True, "result": result}
         if isinstance(result, Described):
@@ -81,6 +85,8 @@ async def handle_method(request: web.Request) -> web.Response:
     except ApiError as error:
         return web.json_response(error.to_json(), status=error.status)
     status, body = await call_method(emulator, request.match_info["method"], params)
+    if isinstance(body, str):
+        return web.Response(text=body, status=status, content_type="text/html")
     return web.json_response(body, status=status)
 
 

@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import CHAT_NOT_FOUND, ApiError, bad_request, forbidden
+from .errors import CHAT_NOT_FOUND, ApiError, GatewayError, bad_request, forbidden
 from .flood import FloodControl, FloodLimits
 from .models import ChatRecord, MessageRecord, RecordedCall, UserRecord
 from .params import Params
@@ -57,7 +57,7 @@ class Emulator:
         self.calls: list[RecordedCall] = []
         self.callbacks: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
         self.pre_checkouts: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
-        self.failures: dict[str, deque[ApiError]] = {}
+        self.failures: dict[str, deque[ApiError | GatewayError]] = {}
         """Errors the next calls of a method (by its lower-cased name) answer, in order."""
         self.closing = False
         """The server is stopping: every wait of a request ends at once."""
@@ -74,12 +74,12 @@ class Emulator:
         }
         self.serializer = Serializer(self.store, self.bot_user)
 
-    def fail_next(self, method: str, error: ApiError, *, times: int = 1) -> None:
+    def fail_next(self, method: str, error: ApiError | GatewayError, *, times: int = 1) -> None:
         """Answer the next `times` calls of `method` with `error` instead of running them, as
         Telegram does when something fails on its side."""
         self.failures.setdefault(method.lower(), deque()).extend([error] * times)
 
-    def failure_for(self, method: str) -> ApiError | None:
+    def failure_for(self, method: str) -> ApiError | GatewayError | None:
         """The error the method answers this time, if one is queued for it."""
         queued = self.failures.get(method.lower())
         return queued.popleft() if queued else None

@@ -27,6 +27,20 @@ class ApiError(Exception):
         return body
 
 
+class GatewayError(Exception):
+    """A failure answered by a proxy in front of the Bot API (as Telegram's own front ends do
+    when the server behind them is down): an HTML page, not the Bot API's JSON."""
+
+    def __init__(self, status: int = 502, reason: str = "Bad Gateway") -> None:
+        super().__init__(f"{status} {reason}")
+        self.status = status
+        self.page = (
+            f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n"
+            f"<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n"
+            "<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+        )
+
+
 def bad_request(message: str) -> ApiError:
     return ApiError(400, f"Bad Request: {message}")
 

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from . import bot_api, chat_view, group_api, user_api
 from .core import Emulator, EmulatorConfig
-from .errors import ApiError, server_error
+from .errors import ApiError, GatewayError, server_error
 from .flood import FloodLimits
 from .methods_files import MAX_UPLOAD_BYTES
 from .models import RecordedCall
@@ -72,9 +72,12 @@ class EmulatorServer:
     def flood(self) -> FloodLimits:
         return self.emulator.flood_limits
 
-    def fail_next(self, method: str, error: ApiError | None = None, *, times: int = 1) -> None:
+    def fail_next(
+        self, method: str, error: ApiError | GatewayError | None = None, *, times: int = 1
+    ) -> None:
         """Answer the next `times` calls of the Bot API method `method` with `error` (500
-        Internal Server Error by default), as Telegram does when it fails on its side."""
+        Internal Server Error by default; a GatewayError answers a proxy's HTML page), as
+        Telegram does when it fails on its side."""
         self.emulator.fail_next(method, error or server_error(), times=times)
 
     @property

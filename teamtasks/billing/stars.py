@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import AiogramError, TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import SendInvoice
 from aiogram.types import LabeledPrice, SuccessfulPayment
 
@@ -125,11 +125,18 @@ def notification_of(payment: SuccessfulPayment, *, payer_id: int) -> Notificatio
     )
 
 
+REFUND_TIMEOUT = 15
+"""Seconds a refund may wait for Telegram's answer: an owed one is asked again later, so it
+need not hold its transaction (and the worker's run) for aiogram's default minute."""
+
+
 async def refund(bot: Bot, *, payer_id: int, charge_id: str) -> None:
     """Give the stars back (`refundStarPayment`); a charge refunded before counts as done, so a
     refund whose transaction failed after Telegram's answer can be run again."""
     try:
-        await bot.refund_star_payment(user_id=payer_id, telegram_payment_charge_id=charge_id)
+        await bot.refund_star_payment(
+            user_id=payer_id, telegram_payment_charge_id=charge_id, request_timeout=REFUND_TIMEOUT
+        )
     except TelegramBadRequest as exc:
         if ALREADY_REFUNDED not in exc.message:
             raise
@@ -143,15 +150,20 @@ class RefundAttempt:
     error: str | None = None
     final: bool = False
     """Telegram refused it for good (a Bad Request): asking again would not change its answer."""
+    retry_after: int | None = None
+    """Seconds Telegram's flood control asked to wait, if that was its answer."""
 
 
 async def try_refund(bot: Bot, *, payer_id: int, charge_id: str) -> RefundAttempt:
-    """`refund`, its failure told rather than raised: a Bad Request is final; any other (no
-    answer, Telegram's own error, flood control) may pass."""
+    """`refund`, its failure told rather than raised: a Bad Request is final; any other failure
+    (no answer, Telegram's own error, flood control, a proxy's page that is not the Bot API's
+    JSON) may pass."""
     try:
         await refund(bot, payer_id=payer_id, charge_id=charge_id)
     except TelegramBadRequest as exc:
         return RefundAttempt(given_back=False, error=exc.message, final=True)
-    except TelegramAPIError as exc:
-        return RefundAttempt(given_back=False, error=str(exc))
+    except TelegramRetryAfter as exc:
+        return RefundAttempt(given_back=False, error=exc.message, retry_after=exc.retry_after)
+    except AiogramError as exc:
+        return RefundAttempt(given_back=False, error=str(exc) or type(exc).__name__)
     return RefundAttempt(given_back=True)

@@ -56,6 +56,18 @@ PAYMENTS = Counter(
 )
 
 
+STARS_REFUNDS = Counter(
+    "teamtasks_stars_refunds_total",
+    "Stars owed back and asked of Telegram, by outcome: refunded, deferred (asked again later), "
+    "refused (Telegram refused for good: an operator must return them).",
+    ["outcome"],
+)
+
+
+def observe_stars_refund(outcome: str) -> None:
+    STARS_REFUNDS.labels(outcome=outcome).inc()
+
+
 def observe_webhook(provider: str, result: str) -> None:
     """Count one payment notification (`provider` must be a known name, not URL text)."""
     WEBHOOK_EVENTS.labels(provider=provider, result=result).inc()

@@ -4,15 +4,17 @@ A Stars charge that paid for nothing (a second charge of an invoice already paid
 invoice matches) is owed to its payer. The debt is written in the unit of work that settles the
 charge, so it is committed with the charge's event, and the bot asks for the refund at once.
 When Telegram does not take it then (unreachable, an error of its own, flood control) the
-worker asks again (`next_due`), pausing longer after each failure, until Telegram takes it or
-refuses it for good (a Bad Request, such as a charge it does not know): that one is logged as an
-error and left for an operator, never asked again. A charge refunded before counts as given
-back (teamtasks/billing/stars.py), so asking twice is harmless.
+worker asks again (`next_due`), pausing longer after each failure (and at least as long as
+flood control asks), until Telegram takes it or refuses it for good (a Bad Request, such as a
+charge it does not know): that one is logged as an error and counted
+(teamtasks_stars_refunds_total{outcome="refused"}) for an operator, never asked again. A charge
+refunded before counts as given back (teamtasks/billing/stars.py), so asking twice is harmless.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import structlog
 from sqlalchemy import select
@@ -27,6 +29,14 @@ log = structlog.stdlib.get_logger("teamtasks.refunds")
 FIRST_PAUSE = timedelta(minutes=1)
 """The pause after a refund's first failed attempt; it doubles after each one that follows."""
 LONGEST_PAUSE = timedelta(hours=6)
+
+
+class Outcome(StrEnum):
+    REFUNDED = "refunded"
+    DEFERRED = "deferred"
+    """Telegram did not take it now: asked again later."""
+    REFUSED = "refused"
+    """Telegram refused it for good: left for an operator."""
 
 
 async def owe(
@@ -68,9 +78,10 @@ async def next_due(session: AsyncSession, *, now: datetime) -> OwedRefund | None
     return owed
 
 
-def record(owed: OwedRefund, attempt: RefundAttempt, *, now: datetime) -> None:
+def record(owed: OwedRefund, attempt: RefundAttempt, *, now: datetime) -> Outcome:
     """Write down what Telegram answered (the caller commits), and log it."""
     owed.attempts += 1
+    owed.last_error = attempt.error
     fields = {
         "charge": owed.charge_id,
         "payer_id": owed.payer_id,
@@ -78,16 +89,18 @@ def record(owed: OwedRefund, attempt: RefundAttempt, *, now: datetime) -> None:
         "reason": owed.reason,
         "attempts": owed.attempts,
     }
-    owed.last_error = attempt.error
     if attempt.given_back:
         owed.refunded_at = now
         log.info("stars_refunded", **fields)
-    elif attempt.final:
+        return Outcome.REFUNDED
+    if attempt.final:
         owed.failed_at = now
         log.error("stars_refund_refused", error=attempt.error, **fields)
-    else:
-        owed.next_attempt_at = now + pause_after(owed.attempts)
-        log.warning("stars_refund_deferred", error=attempt.error, **fields)
+        return Outcome.REFUSED
+    pause = max(pause_after(owed.attempts), timedelta(seconds=attempt.retry_after or 0))
+    owed.next_attempt_at = now + pause
+    log.warning("stars_refund_deferred", error=attempt.error, **fields)
+    return Outcome.DEFERRED
 
 
 def pause_after(attempts: int) -> timedelta:

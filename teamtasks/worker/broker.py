@@ -21,6 +21,8 @@ BILLING = "teamtasks.billing"
 REMINDERS = "teamtasks.reminders"
 SWEEP_FILES = "teamtasks.sweep_files"
 RECONCILE_PAYMENTS = "teamtasks.reconcile_payments"
+REFUND_STARS = "teamtasks.refund_stars"
+"""Ask Telegram again for the Stars refunds owed that are due."""
 
 CONSUMER_GROUP = "teamtasks-workers"
 IDLE_TIMEOUT_MS = 5 * 60 * 1000

@@ -22,6 +22,7 @@ from teamtasks.worker.broker import (
     DELIVER,
     DELIVER_DUE,
     RECONCILE_PAYMENTS,
+    REFUND_STARS,
     REMINDERS,
     SWEEP_FILES,
 )
@@ -50,6 +51,9 @@ def register(broker: AsyncBroker, ctx: WorkerContext) -> None:
     async def reconcile_payments() -> None:
         await _run(RECONCILE_PAYMENTS, lambda: maintenance.reconcile_payments(ctx))
 
+    async def refund_stars() -> None:
+        await _run(REFUND_STARS, lambda: maintenance.refund_owed(ctx))
+
     for name, job in (
         (DELIVER, deliver),
         (DELIVER_DUE, deliver_due),
@@ -57,6 +61,7 @@ def register(broker: AsyncBroker, ctx: WorkerContext) -> None:
         (REMINDERS, remind),
         (SWEEP_FILES, sweep_files),
         (RECONCILE_PAYMENTS, reconcile_payments),
+        (REFUND_STARS, refund_stars),
     ):
         broker.register_task(job, task_name=name)
 

@@ -7,15 +7,17 @@ it, settled exactly as the webhook would have (teamtasks/services/billing.settle
 the event once, so a webhook arriving later changes nothing). Only providers that can be asked
 (`can_fetch`: not the sandbox, not Stars) are, and only for payments younger than
 RECONCILE_WITHIN. Then open invoices past their expiry are expired and their pending payments
-canceled, so abandoned checkouts do not stay pending forever. Last, the Stars refunds that are
-due (Telegram did not take them when the bot asked: teamtasks/services/owed_refunds.py) are
-asked of Telegram again, at most REFUND_BATCH a run.
+canceled, so abandoned checkouts do not stay pending forever.
+
+The Stars refunds that are due (Telegram did not take them when the bot asked:
+teamtasks/services/owed_refunds.py) are asked of Telegram again by a job of their own, every
+minute by default, at most REFUND_BATCH a run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from sqlalchemy import select
@@ -30,8 +32,10 @@ from teamtasks.billing.stars import try_refund
 from teamtasks.db import unit_of_work
 from teamtasks.models import Payment
 from teamtasks.models.enums import PaymentStatus
+from teamtasks.observability.metrics import observe_stars_refund
 from teamtasks.services import billing, files, owed_refunds
 from teamtasks.services.errors import PaymentRejected
+from teamtasks.services.owed_refunds import Outcome
 from teamtasks.storage import open_storage
 from teamtasks.worker.context import WorkerContext
 
@@ -61,10 +65,13 @@ class ReconcileReport:
     refused: int = 0
     expired: int = 0
     """Invoices expired (their pending payments canceled)."""
+
+
+@dataclass
+class RefundReport:
     refunded: int = 0
-    """Stars owed back that Telegram took."""
-    refunds_deferred: int = 0
-    refunds_refused: int = 0
+    deferred: int = 0
+    refused: int = 0
 
 
 async def sweep_files(ctx: WorkerContext) -> SweepReport:
@@ -128,26 +135,26 @@ async def reconcile_payments(ctx: WorkerContext) -> ReconcileReport:
             expired = await billing.expire_invoices(session, now=now)
         report.expired += expired
         if expired < billing.EXPIRE_BATCH:
-            break
-    await _refund_owed(ctx, report, now)
-    return report
+            return report
 
 
-async def _refund_owed(ctx: WorkerContext, report: ReconcileReport, now: datetime) -> None:
-    """Ask Telegram for the refunds that are due, each in its own unit of work (its row locked
-    meanwhile, so another worker skips it)."""
+async def refund_owed(ctx: WorkerContext) -> RefundReport:
+    """Ask Telegram for the Stars refunds that are due, each in its own unit of work (its row
+    locked meanwhile, so another worker skips it), until one is not taken."""
+    report = RefundReport()
     for _ in range(REFUND_BATCH):
         if ctx.stopping.is_set():
-            return
+            break
         async with unit_of_work(ctx.factory) as session:
-            owed = await owed_refunds.next_due(session, now=now)
+            owed = await owed_refunds.next_due(session, now=ctx.clock())
             if owed is None:
-                return
+                break
             attempt = await try_refund(ctx.bot, payer_id=owed.payer_id, charge_id=owed.charge_id)
-            owed_refunds.record(owed, attempt, now=now)
-        if attempt.given_back:
-            report.refunded += 1
-        elif attempt.final:
-            report.refunds_refused += 1
-        else:
-            report.refunds_deferred += 1
+            outcome = owed_refunds.record(owed, attempt, now=ctx.clock())
+        observe_stars_refund(outcome)
+        setattr(report, outcome.value, getattr(report, outcome.value) + 1)
+        if outcome is Outcome.DEFERRED:
+            # Telegram is likely failing them all (each up to REFUND_TIMEOUT): the rest wait
+            # for the next run, this one for its pause.
+            break
+    return report

@@ -13,6 +13,7 @@ from teamtasks.worker.broker import (
     BILLING,
     DELIVER_DUE,
     RECONCILE_PAYMENTS,
+    REFUND_STARS,
     REMINDERS,
     SWEEP_FILES,
 )
@@ -25,6 +26,7 @@ def schedules(settings: Settings) -> list[ScheduledTask]:
         REMINDERS: settings.schedule_reminders,
         SWEEP_FILES: settings.schedule_file_sweep,
         RECONCILE_PAYMENTS: settings.schedule_payments,
+        REFUND_STARS: settings.schedule_refunds,
     }
     return [
         ScheduledTask(

@@ -7,12 +7,17 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramBadRequest,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import LabeledPrice, Update
 
 from tgemulator import EmulatorServer, FloodLimits
 from tgemulator.client import EmulatorClient, Person
-from tgemulator.errors import too_many_requests
+from tgemulator.errors import GatewayError, too_many_requests
 
 from .support import BOT_USERNAME, TOKEN, RawApi
 
@@ -97,6 +102,7 @@ async def test_a_method_made_to_fail_answers_telegrams_errors_then_runs(
     anna, charge_id = await _paid_charge(bot, client)
     server.fail_next("refundStarPayment", times=2)
     server.fail_next("refundStarPayment", too_many_requests(3))
+    server.fail_next("refundStarPayment", GatewayError(502))
 
     for _ in range(2):
         with pytest.raises(TelegramServerError, match="Internal Server Error"):
@@ -104,6 +110,8 @@ async def test_a_method_made_to_fail_answers_telegrams_errors_then_runs(
     with pytest.raises(TelegramRetryAfter) as flood:
         await bot.refund_star_payment(anna.id, charge_id)
     assert flood.value.retry_after == 3
+    with pytest.raises(ClientDecodeError, match="502 Bad Gateway"):
+        await bot.refund_star_payment(anna.id, charge_id)
     assert (await anna.payments())[0]["refunded"] is False
 
     assert await bot.refund_star_payment(anna.id, charge_id)
@@ -113,6 +121,7 @@ async def test_a_method_made_to_fail_answers_telegrams_errors_then_runs(
         (False, 500),
         (False, 500),
         (False, 429),
+        (False, 502),
         (True, None),
     ]
 

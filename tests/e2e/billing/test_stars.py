@@ -22,11 +22,12 @@ from teamtasks.i18n import gettext
 from teamtasks.models import AuditLog, Invoice, OwedRefund, Payment, WebhookEvent
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import InvoiceStatus, Language, PaymentStatus, SubscriptionStatus
-from teamtasks.worker.broker import RECONCILE_PAYMENTS
+from teamtasks.worker.broker import REFUND_STARS
 from tests.e2e.billing.conftest import Owner, Shop, end_period, local_date, subscription_of
 from tests.e2e.conftest import WEBHOOK_SECRET
 from tgemulator import EmulatorServer
-from tgemulator.client import ChatMessage
+from tgemulator.client import ChatMessage, PaymentResult
+from tgemulator.errors import ApiError, GatewayError, bad_request, server_error
 
 TEAM_BY_STARS = "Team · Telegram Stars · 650 ⭐"
 
@@ -242,15 +243,31 @@ async def test_a_second_charge_of_one_checkout_is_refunded_at_once(shop: Shop, a
     assert [p["refunded"] for p in await anna.payments()] == [True, True]
 
 
-async def test_a_refund_telegram_does_not_take_at_once_is_made_by_the_worker(
-    shop: Shop, acme: Owner, telegram: EmulatorServer, worker: AsyncBroker
-) -> None:
-    anna = acme.person
+async def charged_twice(acme: Owner) -> list[PaymentResult]:
+    """Anna pays both invoice messages of one checkout (both approved while it is pending)."""
     first = await stars_invoice(acme)
     second = await stars_invoice(acme)
-    telegram.fail_next("refundStarPayment")  # Telegram fails on its side, once
+    return list(
+        await asyncio.gather(acme.person.pay(first.message_id), acme.person.pay(second.message_id))
+    )
 
-    results = await asyncio.gather(anna.pay(first.message_id), anna.pay(second.message_id))
+
+@pytest.mark.parametrize(
+    "failure",
+    [server_error(), GatewayError(502)],
+    ids=["telegrams-own-error", "a-proxys-html-page"],
+)
+async def test_a_refund_telegram_does_not_take_at_once_is_made_by_the_worker(
+    shop: Shop,
+    acme: Owner,
+    telegram: EmulatorServer,
+    worker: AsyncBroker,
+    failure: ApiError | GatewayError,
+) -> None:
+    anna = acme.person
+    telegram.fail_next("refundStarPayment", failure)  # once
+
+    results = await charged_twice(acme)
 
     assert [r.status for r in results] == ["paid", "paid"]
     replies = [await anna.wait_reply(timeout=10), await anna.wait_reply(timeout=10)]
@@ -270,8 +287,7 @@ async def test_a_refund_telegram_does_not_take_at_once_is_made_by_the_worker(
         await session.execute(
             update(OwedRefund).values(next_attempt_at=utcnow() - timedelta(seconds=1))
         )
-    kicker: AsyncKicker[[], None] = AsyncKicker(RECONCILE_PAYMENTS, worker, {})
-    await kicker.kiq()
+    await refund_job(worker)
 
     refunded = {p["telegram_payment_charge_id"]: p["refunded"] for p in await anna.payments()}
     assert refunded[owed.charge_id] is True
@@ -285,6 +301,39 @@ async def test_a_refund_telegram_does_not_take_at_once_is_made_by_the_worker(
         InvoiceStatus.PAID,
         2,
     )
+
+
+async def test_a_refund_telegram_refuses_for_good_is_left_to_the_team(
+    shop: Shop, acme: Owner, telegram: EmulatorServer, worker: AsyncBroker
+) -> None:
+    anna = acme.person
+    telegram.fail_next("refundStarPayment", bad_request("CHARGE_NOT_FOUND"))
+
+    await charged_twice(acme)
+
+    replies = [await anna.wait_reply(timeout=10), await anna.wait_reply(timeout=10)]
+    assert en("stars.paid.return_refused", amount="650 ⭐") in [r.text for r in replies]
+    owed = await _owed(shop)
+    assert (owed.attempts, owed.refunded_at, owed.last_error) == (
+        1,
+        None,
+        "Bad Request: CHARGE_NOT_FOUND",
+    )
+    assert owed.failed_at is not None
+    # Never asked again: the worker leaves it to a person.
+    async with shop.factory() as session, session.begin():
+        await session.execute(
+            update(OwedRefund).values(next_attempt_at=utcnow() - timedelta(days=1))
+        )
+    await refund_job(worker)
+    assert [p["refunded"] for p in await anna.payments()] == [False, False]
+    assert sum(call.method == "refundStarPayment" for call in telegram.calls) == 1
+
+
+async def refund_job(worker: AsyncBroker) -> None:
+    """The worker's refund job, run now (the in-memory broker runs it in place)."""
+    kicker: AsyncKicker[[], None] = AsyncKicker(REFUND_STARS, worker, {})
+    await kicker.kiq()
 
 
 async def _owed(shop: Shop) -> OwedRefund:

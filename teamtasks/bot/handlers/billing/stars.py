@@ -36,11 +36,13 @@ from teamtasks.bot.replies import Replies
 from teamtasks.bot.views.work import Screen, button, keyboard, local_time, safe, t
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import Language, PaymentProvider, SubscriptionStatus
+from teamtasks.observability.metrics import observe_stars_refund
 from teamtasks.services import billing, owed_refunds, plans
 from teamtasks.services import stars as stars_service
 from teamtasks.services.actors import Actor, Permission
 from teamtasks.services.errors import Conflict, DomainError, PaymentRejected
 from teamtasks.services.money import format_amount
+from teamtasks.services.owed_refunds import Outcome
 
 log = structlog.stdlib.get_logger("teamtasks.bot.stars")
 
@@ -133,19 +135,19 @@ async def paid(
             reason=rejected.reason,
             charge=payment.telegram_payment_charge_id,
         )
-        given_back = await _give_back(
+        outcome = await _give_back(
             session, bot, payment, payer_id=message.from_user.id, reason=rejected.reason
         )
-        key = "stars.paid.returned" if given_back else "stars.paid.returning"
+        key = _REJECTED_TEXTS[outcome]
         return send(message, Screen(t(language, key, amount=amount)))
     log.info("stars_payment", result=result.value, charge=notification.event_key)
     if result is billing.Settlement.ALREADY_PAID:
         # A second invoice message of one checkout was paid too (both were approved while the
         # payment was pending): this charge bought nothing, so its stars are owed back.
-        given_back = await _give_back(
+        outcome = await _give_back(
             session, bot, payment, payer_id=message.from_user.id, reason="charged twice"
         )
-        key = "stars.paid.paid_twice" if given_back else "stars.paid.paid_twice_returning"
+        key = _PAID_TWICE_TEXTS[outcome]
         return send(message, Screen(t(language, key, amount=amount)))
     if result is billing.Settlement.APPLIED and not (
         actor is not None and actor.can(Permission.MANAGE_BILLING)
@@ -154,11 +156,24 @@ async def paid(
     return None
 
 
+_REJECTED_TEXTS = {
+    Outcome.REFUNDED: "stars.paid.returned",
+    Outcome.DEFERRED: "stars.paid.returning",
+    Outcome.REFUSED: "stars.paid.return_refused",
+}
+_PAID_TWICE_TEXTS = {
+    Outcome.REFUNDED: "stars.paid.paid_twice",
+    Outcome.DEFERRED: "stars.paid.paid_twice_returning",
+    Outcome.REFUSED: "stars.paid.return_refused",
+}
+"""What the payer of a charge that bought nothing reads, by what came of asking Telegram."""
+
+
 async def _give_back(
     session: AsyncSession, bot: Bot, payment: SuccessfulPayment, *, payer_id: int, reason: str
-) -> bool:
-    """Owe the payment's stars back and ask Telegram for them at once; False when it did not
-    take the refund now (the worker asks again: teamtasks/services/owed_refunds.py)."""
+) -> Outcome:
+    """Owe the payment's stars back and ask Telegram for them at once (the worker asks again
+    when Telegram did not take the refund now: teamtasks/services/owed_refunds.py)."""
     owed = await owed_refunds.owe(
         session,
         charge_id=payment.telegram_payment_charge_id,
@@ -167,8 +182,9 @@ async def _give_back(
         reason=reason,
     )
     attempt = await stars.try_refund(bot, payer_id=owed.payer_id, charge_id=owed.charge_id)
-    owed_refunds.record(owed, attempt, now=utcnow())
-    return attempt.given_back
+    outcome = owed_refunds.record(owed, attempt, now=utcnow())
+    observe_stars_refund(outcome)
+    return outcome
 
 
 async def show_refunds(

@@ -13,7 +13,7 @@ what is awaited, so scenarios never sleep::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,8 +230,16 @@ class Person(_Chat):
     def _path(self, action: str) -> str:
         return f"/emulator/api/users/{self.id}/{action}"
 
-    async def send(self, text: str, *, reply_to: int | None = None) -> int:
-        body: dict[str, Any] = {"text": text}
+    async def send(
+        self,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        mentioning: Mapping[str, Person] | None = None,
+    ) -> int:
+        """Send a text; `mentioning`: parts of it that mention people by name (a text_mention,
+        as for someone with no username), each at its first occurrence."""
+        body: dict[str, Any] = {"text": text, **_mentions(text, mentioning)}
         if reply_to is not None:
             body["reply_to_message_id"] = reply_to
         sent = await self.client.request("POST", self._path("messages"), json=body)
@@ -306,8 +314,16 @@ class Group(_Chat):
     def _path(self, action: str) -> str:
         return f"/emulator/api/groups/{self.chat_id}/{action}"
 
-    async def send(self, person: Person, text: str, reply_to: int | None = None) -> int:
-        body: dict[str, Any] = {"user_id": person.id, "text": text}
+    async def send(
+        self,
+        person: Person,
+        text: str,
+        reply_to: int | None = None,
+        *,
+        mentioning: Mapping[str, Person] | None = None,
+    ) -> int:
+        """`person` sends a text to the group; `mentioning` as for `Person.send`."""
+        body: dict[str, Any] = {"user_id": person.id, "text": text, **_mentions(text, mentioning)}
         if reply_to is not None:
             body["reply_to_message_id"] = reply_to
         sent = await self.client.request("POST", self._path("messages"), json=body)
@@ -345,3 +361,20 @@ class Group(_Chat):
         await self.client.request(
             "POST", self._path("remove_bot"), json={"user_id": by.id} if by else {}
         )
+
+
+def _mentions(text: str, mentioning: Mapping[str, Person] | None) -> dict[str, Any]:
+    """The `text_mentions` field of a message: UTF-16 places, as Telegram counts them."""
+    if not mentioning:
+        return {}
+    mentions = []
+    for part, person in mentioning.items():
+        start = text.index(part)
+        mentions.append(
+            {
+                "offset": len(text[:start].encode("utf-16-le")) // 2,
+                "length": len(part.encode("utf-16-le")) // 2,
+                "user_id": person.id,
+            }
+        )
+    return {"text_mentions": mentions}

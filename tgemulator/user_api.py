@@ -83,14 +83,44 @@ async def message_fields(request: web.Request) -> dict[str, Any]:
     return fields
 
 
+def text_mentions(emulator: Emulator, text: str, raw: object) -> list[dict[str, Any]]:
+    """``text_mention`` entities, as a Telegram app sets them when a person picks someone with
+    no username to mention: ``[{"offset", "length", "user_id"}]`` in UTF-16 units."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise fail(400, "text_mentions must be a list")
+    total = utf16_len(text)
+    entities = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise fail(400, "a text mention is an object")
+        offset, length, user_id = item.get("offset"), item.get("length"), item.get("user_id")
+        if not (isinstance(offset, int) and isinstance(length, int) and isinstance(user_id, int)):
+            raise fail(400, "a text mention needs an offset, a length and a user_id")
+        if offset < 0 or length <= 0 or offset + length > total:
+            raise fail(400, "a text mention must cover a part of the text")
+        user = user_or_404(emulator, user_id)
+        entities.append(
+            {"type": "text_mention", "offset": offset, "length": length, "user": user_json(user)}
+        )
+    return entities
+
+
 def message_content(emulator: Emulator, fields: dict[str, Any]) -> dict[str, Any]:
-    """The message: the uploaded document or photo with an optional caption, or the text."""
+    """The message: the uploaded document or photo with an optional caption, or the text (with
+    the people it mentions by name: `text_mentions`)."""
     upload = fields.get("file")
     if not isinstance(upload, web.FileField):
         text = fields.get("text")
         if not isinstance(text, str) or not text.strip():
             raise fail(400, "text is required")
-        return typed_content(text)
+        content = typed_content(text)
+        mentioned = text_mentions(emulator, text, fields.get("text_mentions"))
+        if mentioned:
+            entities = [*content.get("entities", []), *mentioned]
+            content["entities"] = sorted(entities, key=lambda entity: entity["offset"])
+        return content
     caption = fields.get("caption")
     content = typed_content(caption, "caption") if isinstance(caption, str) and caption else {}
     as_photo = str(fields.get("as_photo", "")).lower() in ("1", "true")

@@ -1,7 +1,9 @@
 """`/new Fix the login page @anna tomorrow 18:00`: a task's title, assignee and due date typed
 on one line, in private chats and groups alike.
 
-The first `@username` is the assignee (a member of the company, or the task is not made). A due
+The first mention is the assignee (a member of the company, or the task is not made): an
+`@username`, or a person with no username picked from Telegram's list, whom the message names by
+their Telegram id (a text_mention entity, found by the caller: `TextMention`). A due
 date is looked for at the end of the line, in both languages and the company's time zone (see
 due_dates.py): the longest run of up to four last words that reads as a moment to come. Only
 runs that start with a word of dates ("tomorrow", "пятницу", "18:00", "at", "до") and hold a
@@ -12,6 +14,7 @@ strong one (a day, a clock time, a date) are tried, so a plain title costs no pa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,12 +49,28 @@ _TRAILING_PUNCTUATION = ",.;"
 
 
 @dataclass(frozen=True)
+class TextMention:
+    """A person named in the line by a mention that carries their Telegram id (Telegram's
+    text_mention, for someone with no username): where it is (indices of the line)."""
+
+    start: int
+    end: int
+    telegram_id: int
+
+
+@dataclass(frozen=True)
 class QuickTask:
-    """What one line says: the title, the assignee's username (None: nobody), the due date."""
+    """What one line says: the title, the assignee (by username, or by Telegram id when named
+    by a text mention; neither: nobody), the due date."""
 
     title: str
     username: str | None
     due_at: datetime | None
+    telegram_id: int | None = None
+
+    @property
+    def assigned(self) -> bool:
+        return self.username is not None or self.telegram_id is not None
 
 
 def parse(
@@ -61,21 +80,28 @@ def parse(
     now: datetime | None = None,
     ignore: str | None = None,
     titled: bool = True,
+    mentions: Sequence[TextMention] = (),
 ) -> QuickTask:
     """Read a `/new` line; `ignore`: the bot's own username, never an assignee; `titled`: the
-    line must keep a title (False when the title may come from elsewhere: a replied message)."""
+    line must keep a title (False when the title may come from elsewhere: a replied message);
+    `mentions`: the line's text mentions."""
     cuts: list[tuple[int, int]] = []
-    username: str | None = None
+    candidates: list[tuple[int, int, str | None, int | None]] = [
+        (mention.start, mention.end, None, mention.telegram_id) for mention in mentions
+    ]
     for found in _MENTION.finditer(text):
         if ignore is not None and found[1].lower() == ignore.lower():
             cuts.append(found.span())
-        elif username is None:
-            username = found[1]
-            cuts.append(found.span())
-    for start, end in reversed(cuts):
+        else:
+            candidates.append((found.start(), found.end(), found[1], None))
+    username, telegram_id = None, None
+    if candidates:
+        start, end, username, telegram_id = min(candidates)
+        cuts.append((start, end))
+    for start, end in sorted(cuts, reverse=True):
         text = _cut(text, start, end)
     title, due_at = _due_at_end(text, timezone, now, keep=1 if titled else 0)
-    return QuickTask(title=title, username=username, due_at=due_at)
+    return QuickTask(title=title, username=username, due_at=due_at, telegram_id=telegram_id)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -103,15 +129,18 @@ def _due_at_end(
     return text, None
 
 
-async def member_by_username(session: AsyncSession, *, actor: Actor, username: str) -> User:
-    """The member of the actor's company with this Telegram username (any case)."""
+async def mentioned_member(session: AsyncSession, *, actor: Actor, line: QuickTask) -> User:
+    """The member of the actor's company the line assigns: by Telegram username (any case) or
+    by Telegram id."""
+    person = (
+        func.lower(User.username) == line.username.lower()
+        if line.username is not None
+        else User.telegram_id == line.telegram_id
+    )
     user = await session.scalar(
         select(User)
         .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.company_id == actor.company_id,
-            func.lower(User.username) == username.lower(),
-        )
+        .where(Membership.company_id == actor.company_id, person)
     )
     if user is None:
         raise NotFound("errors.not_found.mention")
@@ -130,8 +159,8 @@ async def create(
     """The task a line describes, assigned and due as it says; `source`: the group's chat id
     and the message the task was made from. The assignee is checked before anything is made."""
     assignee = None
-    if line.username is not None:
-        assignee = await member_by_username(session, actor=actor, username=line.username)
+    if line.assigned:
+        assignee = await mentioned_member(session, actor=actor, line=line)
     task = await tasks.create_task(
         session,
         actor=actor,

@@ -71,3 +71,45 @@ async def test_a_mention_of_someone_outside_the_company_creates_nothing(
     assert refused.value.key == "errors.not_found.mention"
     assert task.assignee_id == acme.member.id
     assert before["tasks"] == (await snapshot(session))["tasks"][:-1]
+
+
+def test_a_text_mention_assigns_by_telegram_id_when_it_comes_first() -> None:
+    line = "Call the bank Анна Петрова by friday, @bob"
+    start = line.index("Анна")
+    mention = quick_add.TextMention(start, start + len("Анна Петрова"), 7001)
+
+    parsed = quick_add.parse(line, timezone=ZONE, now=NOW, mentions=[mention])
+
+    assert (parsed.title, parsed.username, parsed.telegram_id) == (
+        "Call the bank by friday, @bob",
+        None,
+        7001,
+    )
+    assert parsed.assigned
+    later = quick_add.parse(
+        "@bob asks Анна", timezone=ZONE, now=NOW, mentions=[quick_add.TextMention(10, 14, 7001)]
+    )
+    assert (later.title, later.username, later.telegram_id) == ("asks Анна", "bob", None)
+
+
+async def test_a_text_mention_assigns_the_member_with_that_telegram_id(
+    session: AsyncSession, acme: Team, globex: Team
+) -> None:
+    line = "Budget Greg"
+    mentioned = quick_add.TextMention(7, 11, globex.owner.telegram_id)
+
+    with pytest.raises(NotFound) as refused:
+        await quick_add.create(
+            session,
+            actor=acme.owner_actor,
+            line=quick_add.parse(line, timezone=ZONE, now=NOW, mentions=[mentioned]),
+        )
+    member = quick_add.TextMention(7, 11, acme.member.telegram_id)
+    task = await quick_add.create(
+        session,
+        actor=acme.owner_actor,
+        line=quick_add.parse(line, timezone=ZONE, now=NOW, mentions=[member]),
+    )
+
+    assert refused.value.key == "errors.not_found.mention"
+    assert (task.title, task.assignee_id) == ("Budget", acme.member.id)

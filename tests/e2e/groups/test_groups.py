@@ -9,12 +9,13 @@ import os
 import aiohttp
 from sqlalchemy import select
 
-from teamtasks.db import SessionFactory
-from teamtasks.models import AuditLog, File, Membership, Task, TaskComment
+from teamtasks.db import SessionFactory, unit_of_work
+from teamtasks.models import AuditLog, File, Membership, Task, TaskComment, User
 from teamtasks.models.enums import Role, TaskStatus
-from teamtasks.services import due_dates
+from teamtasks.services import due_dates, invites
+from teamtasks.services.actors import actor_in
 from tests.e2e.groups.conftest import GroupTeam, actions, link_of, said
-from tests.e2e.work.conftest import alert, en, ru, say, task_row
+from tests.e2e.work.conftest import People, alert, en, enrol, ru, say, task_row
 from tgemulator import EmulatorServer
 from tgemulator.client import Group, Person
 
@@ -59,6 +60,42 @@ async def test_a_manager_links_the_group_and_the_team_works_there_as_in_private(
     assert "#1 Fix the login page" in (listed.text or "")
     assert (await link_of(committing_factory, group.id)) is not None
     assert "group.linked" in await actions(committing_factory, team.acme_id)
+
+
+async def test_someone_with_no_username_is_assigned_by_picking_them_from_the_list(
+    team: GroupTeam, people: People, committing_factory: SessionFactory
+) -> None:
+    group = team.group
+    dasha = await people("Дарья", language_code="ru")  # no username: only a text mention names her
+    async with unit_of_work(committing_factory) as session:
+        dasha_user = await enrol(session, dasha, "ru")
+        anna_user = await session.scalar(select(User).where(User.telegram_id == team.anna.id))
+        assert anna_user is not None
+        owner = await actor_in(session, user=anna_user, company_id=team.acme_id)
+        assert owner is not None
+        invite = await invites.create_invite(session, actor=owner)
+        await invites.join_by_token(session, user=dasha_user, token=invite.token)
+    await group.add_member(dasha)
+    await said(group, team.anna, "/link website")
+    await group.press(team.anna, en("groups.button.announce_off"))  # see test_announcements.py
+
+    await group.send(
+        team.anna, "/new Сверстать письмо Дарья завтра 12:00", mentioning={"Дарья": dasha}
+    )
+    card = await group.wait_reply(timeout=10)
+    await group.send(team.anna, "/new Проверить вёрстку Vera", mentioning={"Vera": team.vera})
+    refused = await group.wait_reply(timeout=10)
+
+    assert "#1 · Сверстать письмо\n" in (card.text or "")
+    assert en("work.card.assignee", name="Дарья") in (card.text or "")
+    task = await task_row(committing_factory, team.acme_id, 1)
+    assert (task.title, task.assignee_id) == ("Сверстать письмо", dasha_user.id)
+    assert task.due_at == due_dates.parse_due("завтра 12:00", timezone="Europe/Moscow")
+    # Vera uses Telegram but is no member of Acme: nothing is made.
+    assert refused.text == en("errors.not_found.mention")
+    async with committing_factory() as session:
+        numbers = await session.scalars(select(Task.number).where(Task.company_id == team.acme_id))
+        assert list(numbers) == [1]
 
 
 async def test_new_as_a_reply_makes_the_message_a_task_with_its_file_linked_back(

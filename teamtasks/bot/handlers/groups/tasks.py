@@ -8,6 +8,8 @@ Only a member of the group's company gets here (see gate.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.methods import SendMessage
@@ -19,6 +21,7 @@ from teamtasks.bot.handlers.groups.common import IN_GROUP
 from teamtasks.bot.handlers.work.common import NO_PREVIEW, send
 from teamtasks.bot.handlers.work.files import download, require_staged, sent_file
 from teamtasks.bot.handlers.work.tasks import card_of
+from teamtasks.bot.mentions import text_mentions
 from teamtasks.bot.refusals import member
 from teamtasks.bot.views.task_lists import TaskList, list_screen
 from teamtasks.bot.views.work import notice, t
@@ -49,7 +52,13 @@ async def new_in_group(
     if replied is None and not text.strip():
         return send(message, notice(language, "groups.new.usage"))
     ignore = (await bot.me()).username if "@" in text else None
-    line = quick_add.parse(text, timezone=actor.timezone, ignore=ignore, titled=replied is None)
+    line = quick_add.parse(
+        text,
+        timezone=actor.timezone,
+        ignore=ignore,
+        titled=replied is None,
+        mentions=text_mentions(message, text),
+    )
     description = None
     source = None
     has_file = replied is not None and (replied.document is not None or bool(replied.photo))
@@ -59,9 +68,7 @@ async def new_in_group(
             title = body.split("\n", 1)[0] or (sent_file(replied).name if has_file else "")
             if not title:
                 return send(message, notice(language, "groups.new.nothing"))
-            line = quick_add.QuickTask(
-                title=title[: tasks.TITLE_MAX], username=line.username, due_at=line.due_at
-            )
+            line = replace(line, title=title[: tasks.TITLE_MAX])
         description = body[:DESCRIPTION_MAX] or None
         source = (message.chat.id, replied.message_id)
     task = await quick_add.create(

@@ -24,6 +24,7 @@ from teamtasks.bot.handlers.work.common import (
     send,
     send_to,
 )
+from teamtasks.bot.mentions import text_mentions
 from teamtasks.bot.refusals import member
 from teamtasks.bot.replies import Replies
 from teamtasks.bot.views.task_card import CARD_COMMENTS, card_screen
@@ -126,8 +127,10 @@ async def _create_from_line(
     project_id: int | None,
 ) -> SendMessage:
     ignore = (await bot.me()).username if "@" in text else None
-    line = quick_add.parse(text, timezone=actor.timezone, ignore=ignore)
-    if line.username is None and line.due_at is None:
+    line = quick_add.parse(
+        text, timezone=actor.timezone, ignore=ignore, mentions=text_mentions(message, text)
+    )
+    if not line.assigned and line.due_at is None:
         return await _create(message, session, actor, language, line.title, project_id=project_id)
     task = await quick_add.create(session, actor=actor, line=line, project_id=project_id)
     header = t(language, "work.task.created", number=task.number)

@@ -16,8 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from teamtasks import migrations
 from teamtasks.config import TELEGRAM_DOWNLOAD_LIMIT, Settings
 from teamtasks.db import SessionFactory, create_engine, create_session_factory, unit_of_work
-from teamtasks.models import AuditLog, Company, File, Notification, ProcessedUpdate, User
-from teamtasks.models.enums import TaskStatus, UpdateOutcome
+from teamtasks.models import (
+    AuditLog,
+    Company,
+    File,
+    Notification,
+    ProcessedUpdate,
+    Subscription,
+    User,
+)
+from teamtasks.models.enums import SubscriptionStatus, TaskStatus, UpdateOutcome
 from teamtasks.services import (
     comments,
     companies,
@@ -34,8 +42,11 @@ from teamtasks.services.actors import Actor, resolve_actor
 from teamtasks.services.due_dates import parse_due
 from teamtasks.services.errors import InviteUsedUp, NotFound
 from teamtasks.services.files import QuotaFull
+from teamtasks.services.standing import GRACE
 from teamtasks.storage import staged_objects
 from teamtasks.storage.local import LocalStorage
+from teamtasks.worker import billing_notifier
+from teamtasks.worker.process import worker_context
 from tests.services.helpers import NOW
 from tests.support import factories
 
@@ -193,3 +204,51 @@ async def test_files_are_recorded_and_counted_on_sqlite(tmp_path: Path) -> None:
 async def _quota(factory: SessionFactory, company_id: int) -> int:
     async with factory() as session:
         return await limits.storage_quota(session, company_id=company_id)
+
+
+async def test_the_billing_sweep_on_sqlite(tmp_path: Path) -> None:
+    """Its chunked writes are Core statements, and past_due's grace is SQL of each dialect."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'teamtasks.db'}"
+    await asyncio.to_thread(migrations.upgrade, url)
+    settings = Settings(database_url=url, bot_token="1000000003:sqlite-test-token-never-used")
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+    try:
+        async with unit_of_work(factory) as session:
+            anna = await factories.user(session, first_name="Anna")
+            bob = await factories.user(session, first_name="Bob")
+            trial = await companies.create_company(session, user=anna, name="Acme", now=NOW)
+            paid = await companies.create_company(session, user=bob, name="Globex", now=NOW)
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.company_id == paid.id)
+                .values(status=SubscriptionStatus.ACTIVE)
+            )
+        later = NOW + timedelta(days=companies.TRIAL_DAYS, hours=1)
+        async with worker_context(settings, factory, clock=lambda: later) as ctx:
+            report = await billing_notifier.run(ctx)
+            again = await billing_notifier.run(ctx)
+
+        assert (report.trial_expired, report.past_due) == (1, 1)
+        assert (again.trial_expired, again.past_due, again.warned) == (0, 0, 0)
+        async with factory() as session:
+            rows = await session.execute(select(Subscription.company_id, Subscription.status))
+            states = dict(rows.tuples().all())
+            grace = await session.scalar(
+                select(Subscription.grace_until).where(Subscription.company_id == paid.id)
+            )
+            notices = (await session.scalars(select(Notification.kind))).all()
+            audited = (
+                await session.scalars(
+                    select(AuditLog.action).where(AuditLog.action.like("standing.%"))
+                )
+            ).all()
+        assert states == {
+            trial.id: SubscriptionStatus.EXPIRED,
+            paid.id: SubscriptionStatus.PAST_DUE,
+        }
+        assert grace == NOW + timedelta(days=companies.TRIAL_DAYS) + GRACE
+        assert sorted(notices) == ["billing.past_due", "billing.trial_expired"]
+        assert sorted(audited) == ["standing.past_due", "standing.trial_expired"]
+    finally:
+        await engine.dispose()

@@ -32,6 +32,7 @@ from tests.e2e.work.files_conftest import FilesBot
 from tests.storage import fixtures
 from tgemulator import EmulatorServer
 from tgemulator.client import ChatMessage, Person
+from tgemulator.errors import GatewayError
 
 # Fixtures by name: the bot with a controlled store, and moto's server.
 local_files = files_conftest.local_files
@@ -260,6 +261,26 @@ async def test_every_bad_file_gets_a_clear_answer_and_leaves_nothing(
     assert await files_of(committing_factory) == []
     assert await files_bot.keys() == []
     assert await audit_actions(committing_factory) == []
+
+
+async def test_telegram_failing_around_the_download_is_answered_and_leaves_nothing(
+    local_files: FilesBot, crew: Crew, committing_factory: SessionFactory, telegram: EmulatorServer
+) -> None:
+    await new_task(committing_factory, crew, "Flaky Telegram")
+    await say(crew.anna, "/task 1")
+
+    # A proxy's page instead of getFile's answer: the download cannot start.
+    telegram.fail_next("getFile", GatewayError(502))
+    failed = await send_file(crew.anna, "plan.pdf", PDF)
+    # The chat action is a courtesy: its failure does not stop the upload.
+    telegram.fail_next("sendChatAction", GatewayError(502))
+    attached = await send_file(crew.anna, "plan.pdf", PDF)
+
+    assert failed.text == en("errors.files.download_failed")
+    assert attached.text == en("files.attached", name="plan.pdf", size="2.9 KB", number=1)
+    [row] = await files_of(committing_factory)
+    assert await local_files.keys() == [row.storage_key]
+    assert await audit_actions(committing_factory) == ["file.attached"]
 
 
 async def test_the_store_stopped_mid_upload_leaves_no_row_and_no_object(

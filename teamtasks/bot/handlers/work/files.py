@@ -23,7 +23,12 @@ from typing import Any
 import aiohttp
 from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.enums import ChatAction, ChatType
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+)
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import (
@@ -166,18 +171,12 @@ async def download(bot: Bot, chat_id: int, file_id: str, limit: int) -> AsyncGen
     before it, so it costs the member no round trip to Telegram."""
     showing = asyncio.create_task(_show_uploading(bot, chat_id))
     try:
-        found = await bot.get_file(file_id)
-    except TelegramBadRequest as exc:
-        if "too big" in exc.message:
-            raise FileTooBig(max=limit // MIB) from exc
-        raise DownloadFailed() from exc
-    except TelegramAPIError as exc:
-        raise DownloadFailed() from exc
-    finally:
-        await showing
-    if found.file_path is None:
-        raise DownloadFailed()
-    url = bot.session.api.file_url(bot.token, found.file_path)
+        path = await _file_path(bot, file_id, limit)
+    except BaseException:
+        showing.cancel()  # a courtesy: neither waited for nor in the way of the failure
+        raise
+    await showing
+    url = bot.session.api.file_url(bot.token, path)
     try:
         async for chunk in bot.session.stream_content(
             url=url, timeout=DOWNLOAD_TIMEOUT, chunk_size=CHUNK_SIZE, raise_for_status=True
@@ -187,9 +186,25 @@ async def download(bot: Bot, chat_id: int, file_id: str, limit: int) -> AsyncGen
         raise DownloadFailed() from exc
 
 
+async def _file_path(bot: Bot, file_id: str, limit: int) -> str:
+    """Where the Bot API server serves the file (getFile); its failures as the member reads
+    them."""
+    try:
+        found = await bot.get_file(file_id)
+    except TelegramBadRequest as exc:
+        if "too big" in exc.message:
+            raise FileTooBig(max=limit // MIB) from exc
+        raise DownloadFailed() from exc
+    except AiogramError as exc:  # no answer, Telegram's error, a proxy's page
+        raise DownloadFailed() from exc
+    if found.file_path is None:
+        raise DownloadFailed()
+    return found.file_path
+
+
 async def _show_uploading(bot: Bot, chat_id: int) -> None:
-    """A chat action is a courtesy: when Telegram refuses it the upload goes on."""
-    with suppress(TelegramAPIError):
+    """A chat action is a courtesy: whatever Telegram answers, the upload goes on."""
+    with suppress(AiogramError):
         await bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
 
 

@@ -100,11 +100,19 @@ def text_mentions(emulator: Emulator, text: str, raw: object) -> list[dict[str, 
             raise fail(400, "a text mention needs an offset, a length and a user_id")
         if offset < 0 or length <= 0 or offset + length > total:
             raise fail(400, "a text mention must cover a part of the text")
+        if _splits_a_character(text, offset) or _splits_a_character(text, offset + length):
+            raise fail(400, "a text mention may not split a character")
         user = user_or_404(emulator, user_id)
         entities.append(
             {"type": "text_mention", "offset": offset, "length": length, "user": user_json(user)}
         )
     return entities
+
+
+def _splits_a_character(text: str, units: int) -> bool:
+    """Whether a place `units` UTF-16 code units in falls inside a surrogate pair."""
+    at = text.encode("utf-16-le")[units * 2 : units * 2 + 2]
+    return len(at) == 2 and 0xDC00 <= int.from_bytes(at, "little") <= 0xDFFF
 
 
 def message_content(emulator: Emulator, fields: dict[str, Any]) -> dict[str, Any]:

@@ -10,14 +10,18 @@ from teamtasks.services.quick_add import TextMention
 
 
 def text_mentions(message: Message, text: str) -> list[TextMention]:
-    """The text mentions within `text`, the end of the message's text (a command's arguments,
-    or all of it), placed by indices of `text` (Telegram counts in UTF-16 code units)."""
-    whole = message.text or ""
+    """The text mentions within `text`, the end of the message's text or caption (a command's
+    arguments, or all of it), placed by indices of `text` (Telegram counts in UTF-16 code
+    units)."""
+    if message.text is not None:
+        whole, entities = message.text, message.entities
+    else:
+        whole, entities = message.caption or "", message.caption_entities
     if not text or not whole.endswith(text):
         return []
     skipped = _units(whole) - _units(text)
     mentions = []
-    for entity in message.entities or ():
+    for entity in entities or ():
         offset = entity.offset - skipped
         if entity.type != MessageEntityType.TEXT_MENTION or entity.user is None or offset < 0:
             continue

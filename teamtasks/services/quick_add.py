@@ -90,13 +90,15 @@ def parse(
         (mention.start, mention.end, None, mention.telegram_id) for mention in mentions
     ]
     for found in _MENTION.finditer(text):
+        if any(m.start < found.end() and found.start() < m.end for m in mentions):
+            continue  # part of a person's mention (a name may well hold an "@")
         if ignore is not None and found[1].lower() == ignore.lower():
             cuts.append(found.span())
         else:
             candidates.append((found.start(), found.end(), found[1], None))
     username, telegram_id = None, None
     if candidates:
-        start, end, username, telegram_id = min(candidates)
+        start, end, username, telegram_id = min(candidates, key=lambda candidate: candidate[0])
         cuts.append((start, end))
     for start, end in sorted(cuts, reverse=True):
         text = _cut(text, start, end)

@@ -236,3 +236,31 @@ async def test_users_and_chats_are_listed(client: EmulatorClient) -> None:
     with pytest.raises(EmulatorError) as missing:
         await client.chat(12345)
     assert missing.value.status == 404
+
+
+async def test_a_person_mentions_someone_with_no_username_by_name(
+    api: RawApi, client: EmulatorClient
+) -> None:
+    anna = await client.create_user("Anna")
+    dasha = await client.create_user("Дарья")
+    await anna.send("/new 🚀 Сверстать письмо Дарья @bobby", mentioning={"Дарья": dasha})
+
+    message = (await api.updates(timeout=5))[-1]["message"]
+    mention = [e for e in message["entities"] if e["type"] == "text_mention"]
+    assert mention == [
+        {"type": "text_mention", "offset": 25, "length": 5, "user": mention[0]["user"]}
+    ]
+    assert (mention[0]["user"]["id"], mention[0]["user"]["first_name"]) == (dasha.id, "Дарья")
+    assert [e["type"] for e in message["entities"]] == ["bot_command", "text_mention", "mention"]
+
+    path = f"/emulator/api/users/{anna.id}/messages"
+    for bad in (
+        {"offset": 20, "length": 50, "user_id": dasha.id},  # past the end
+        {"offset": 6, "length": 1, "user_id": dasha.id},  # half of the 🚀 surrogate pair
+        {"offset": 0, "length": 4, "user_id": 999},  # nobody
+    ):
+        with pytest.raises(EmulatorError) as refused:
+            await client.request(
+                "POST", path, json={"text": "/new 🚀 Дарья", "text_mentions": [bad]}
+            )
+        assert refused.value.status in (400, 404)

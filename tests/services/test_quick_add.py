@@ -113,3 +113,12 @@ async def test_a_text_mention_assigns_the_member_with_that_telegram_id(
 
     assert refused.value.key == "errors.not_found.mention"
     assert (task.title, task.assignee_id) == ("Budget", acme.member.id)
+
+
+def test_a_text_mention_holding_an_at_sign_is_one_mention() -> None:
+    line = "Sync with @dasha Petrova @bob"
+    named = quick_add.TextMention(10, 24, 7002)  # "@dasha Petrova": a name, not a username
+
+    parsed = quick_add.parse(line, timezone=ZONE, now=NOW, mentions=[named])
+
+    assert (parsed.title, parsed.username, parsed.telegram_id) == ("Sync with @bob", None, 7002)

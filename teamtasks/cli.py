@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import structlog
 
 from teamtasks.config import ConfigError, Settings, load_settings
 from teamtasks.observability.logging import configure_logging
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 def _bot(settings: Settings) -> None:
@@ -61,24 +67,59 @@ def _check_config(settings: Settings) -> None:
 
 
 def _sweep_files(settings: Settings) -> None:
-    from teamtasks.db import create_engine, create_session_factory, probe, unit_of_work
     from teamtasks.services.files import sweep
     from teamtasks.storage import open_storage
 
-    async def run() -> list[str]:
+    async def run(session: AsyncSession) -> list[str]:
+        async with open_storage(settings) as storage:
+            return (await sweep(session, storage=storage)).lines()
+
+    for line in _in_unit_of_work(settings, run):
+        print(line)  # noqa: T201
+
+
+def _refunds(settings: Settings) -> None:
+    from teamtasks.services import owed_refunds
+
+    async def run(session: AsyncSession) -> list[str]:
+        owed = await owed_refunds.unsettled(session)
+        refused = [refund for refund in owed if refund.failed_at is not None]
+        lines = [owed_refunds.describe(refund) for refund in owed]
+        lines.append(
+            f"stars owed back: {len(owed)} refunds, {sum(r.amount for r in owed)} XTR; "
+            f"refused by Telegram: {len(refused)}"
+            + (" (fix the cause, then `teamtasks retry-refunds`)" if refused else "")
+        )
+        return lines
+
+    for line in _in_unit_of_work(settings, run):
+        print(line)  # noqa: T201
+
+
+def _retry_refunds(settings: Settings) -> None:
+    from teamtasks.services import owed_refunds
+
+    async def run(session: AsyncSession) -> int:
+        return await owed_refunds.retry_refused(session)
+
+    retried = _in_unit_of_work(settings, run)
+    print(f"refunds Telegram refused made due again: {retried} (the worker asks within a minute)")  # noqa: T201
+
+
+def _in_unit_of_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one unit of work on the configured database."""
+    from teamtasks.db import create_engine, create_session_factory, probe, unit_of_work
+
+    async def run() -> T:
         engine = create_engine(settings)
         try:
             await probe(engine)
-            async with (
-                open_storage(settings) as storage,
-                unit_of_work(create_session_factory(engine)) as session,
-            ):
-                return (await sweep(session, storage=storage)).lines()
+            async with unit_of_work(create_session_factory(engine)) as session:
+                return await work(session)
         finally:
             await engine.dispose()
 
-    for line in asyncio.run(run()):
-        print(line)  # noqa: T201
+    return asyncio.run(run())
 
 
 COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
@@ -90,6 +131,8 @@ COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
     "migrate": (_migrate, "upgrade the database to the latest migration"),
     "check-config": (_check_config, "validate the settings and reach each configured service"),
     "sweep-files": (_sweep_files, "delete orphaned stored objects; report files that lost theirs"),
+    "refunds": (_refunds, "list the Telegram Stars owed back and not given back yet"),
+    "retry-refunds": (_retry_refunds, "ask Telegram again for the Stars refunds it refused"),
 }
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.billing.stars import RefundAttempt
@@ -106,3 +106,34 @@ def record(owed: OwedRefund, attempt: RefundAttempt, *, now: datetime) -> Outcom
 def pause_after(attempts: int) -> timedelta:
     """How long to wait after `attempts` failed attempts before asking again."""
     return min(FIRST_PAUSE * (1 << min(attempts - 1, 20)), LONGEST_PAUSE)
+
+
+async def unsettled(session: AsyncSession) -> list[OwedRefund]:
+    """The refunds not given back yet, refused ones included, oldest first."""
+    rows = await session.scalars(
+        select(OwedRefund)
+        .where(OwedRefund.refunded_at.is_(None))
+        .order_by(OwedRefund.created_at, OwedRefund.id)
+    )
+    return list(rows)
+
+
+async def retry_refused(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Make the refunds Telegram refused for good due again (an operator fixed the cause);
+    how many."""
+    retried = await session.execute(
+        update(OwedRefund)
+        .where(OwedRefund.refunded_at.is_(None), OwedRefund.failed_at.is_not(None))
+        .values(failed_at=None, next_attempt_at=now or utcnow())
+        .returning(OwedRefund.id)
+    )
+    return len(retried.all())
+
+
+def describe(owed: OwedRefund) -> str:
+    """One line for an operator."""
+    head = f"{owed.charge_id}: {owed.amount} XTR to user {owed.payer_id} ({owed.reason})"
+    if owed.failed_at is not None:
+        return f"{head}, refused {owed.failed_at:%Y-%m-%d %H:%M} UTC: {owed.last_error}"
+    error = f", last error: {owed.last_error}" if owed.last_error else ""
+    return f"{head}, asked {owed.attempts}x, next {owed.next_attempt_at:%Y-%m-%d %H:%M} UTC{error}"

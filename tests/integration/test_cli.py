@@ -6,10 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from teamtasks.billing.stars import RefundAttempt
+from teamtasks.config import Settings
+from teamtasks.db import create_engine, create_session_factory, unit_of_work
+from teamtasks.models import OwedRefund
+from teamtasks.services import owed_refunds
 from tests.conftest import ADMIN_URL
 
 TOKEN = "123456789:AAE-secret-token-value-for-the-test_xyz"
@@ -111,3 +118,59 @@ def test_migrate_builds_the_sqlite_database(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "database is at the latest migration" in result.stdout
     assert (tmp_path / "app.db").exists()
+
+
+async def test_refunds_lists_the_stars_owed_and_retry_refunds_asks_again(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path}/app.db"
+    engine = create_engine(Settings(database_url=url))
+    factory = create_session_factory(engine)
+    owed_at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    answers = {
+        "stxPENDING": RefundAttempt(given_back=False, error="Telegram server says - Bad Gateway"),
+        "stxREFUSED": RefundAttempt(given_back=False, error="Bad Request: NOPE", final=True),
+        "stxDONE": RefundAttempt(given_back=True),
+    }
+    try:
+        async with unit_of_work(factory) as session:
+            for payer_id, (charge, attempt) in enumerate(answers.items(), start=41):
+                owed = await owed_refunds.owe(
+                    session,
+                    charge_id=charge,
+                    payer_id=payer_id,
+                    amount=650 * (payer_id - 40),
+                    reason="charged twice",
+                    now=owed_at,
+                )
+                owed_refunds.record(owed, attempt, now=owed_at)
+
+        listed = run(tmp_path, "refunds")
+        retried = run(tmp_path, "retry-refunds")
+
+        assert listed.returncode == 0, listed.stderr
+        assert report_lines(listed) == [
+            "stxPENDING: 650 XTR to user 41 (charged twice), asked 1x, next 2026-12-01 09:31 UTC, "
+            "last error: Telegram server says - Bad Gateway",
+            "stxREFUSED: 1300 XTR to user 42 (charged twice), refused 2026-12-01 09:30 UTC: "
+            "Bad Request: NOPE",
+            "stars owed back: 2 refunds, 1950 XTR; refused by Telegram: 1 "
+            "(fix the cause, then `teamtasks retry-refunds`)",
+        ]
+        assert retried.returncode == 0, retried.stderr
+        assert report_lines(retried) == [
+            "refunds Telegram refused made due again: 1 (the worker asks within a minute)"
+        ]
+        async with factory() as session:
+            again = await session.scalar(
+                select(OwedRefund).where(OwedRefund.charge_id == "stxREFUSED")
+            )
+        assert again is not None
+        assert again.failed_at is None
+        assert again.next_attempt_at > owed_at
+    finally:
+        await engine.dispose()
+
+
+def report_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """What the command printed for a person, without its JSON log lines."""
+    return [line for line in result.stdout.splitlines() if not line.startswith("{")]

@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     schedule_file_sweep: Cron = "30 3 * * *"
     schedule_payments: Cron = "*/10 * * * *"
     schedule_refunds: Cron = "* * * * *"
+    schedule_prune: Cron = "45 4 * * *"
     yookassa_shop_id: str | None = None
     yookassa_secret_key: SecretStr | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3"

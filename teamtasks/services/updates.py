@@ -7,16 +7,24 @@ would be compiled again on every update; a `text()` statement built once is comp
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, bindparam, column, text
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import BigInteger, CursorResult, bindparam, column, delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.db import SessionFactory, unit_of_work
+from teamtasks.models import ProcessedUpdate
 from teamtasks.models.base import UTCDateTime, utcnow
 from teamtasks.models.enums import UpdateOutcome
 from teamtasks.services import actors
 
 MAX_ATTEMPTS = 3
 """After this many failed attempts a redelivered update is acknowledged and no longer run."""
+KEEP = timedelta(days=2)
+"""How long an update's record is kept. Telegram keeps an undelivered update 24 hours at most,
+so an older record can meet no redelivery; and after a week without updates Telegram starts
+update ids anew at random, where an old record would make a new update look handled."""
 
 _CLAIM = text(
     "INSERT INTO processed_updates (update_id, outcome, attempts, created_at, updated_at) "
@@ -80,3 +88,13 @@ async def record_failure(factory: SessionFactory, *, update_id: int) -> int:
         result = await session.execute(_RECORD_FAILURE, {"update_id": update_id, "now": utcnow()})
         attempts = result.scalar()
     return int(attempts or 0)
+
+
+async def forget_before(session: AsyncSession, *, cutoff: datetime) -> int:
+    """Delete the records of updates last handled before `cutoff`; how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate)
+        .where(ProcessedUpdate.updated_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", result).rowcount

@@ -23,6 +23,8 @@ SWEEP_FILES = "teamtasks.sweep_files"
 RECONCILE_PAYMENTS = "teamtasks.reconcile_payments"
 REFUND_STARS = "teamtasks.refund_stars"
 """Ask Telegram again for the Stars refunds owed that are due."""
+PRUNE = "teamtasks.prune"
+"""Delete records nothing needs any more (handled updates past their redelivery)."""
 
 CONSUMER_GROUP = "teamtasks-workers"
 IDLE_TIMEOUT_MS = 5 * 60 * 1000

@@ -21,6 +21,7 @@ from teamtasks.worker.broker import (
     BILLING,
     DELIVER,
     DELIVER_DUE,
+    PRUNE,
     RECONCILE_PAYMENTS,
     REFUND_STARS,
     REMINDERS,
@@ -54,6 +55,9 @@ def register(broker: AsyncBroker, ctx: WorkerContext) -> None:
     async def refund_stars() -> None:
         await _run(REFUND_STARS, lambda: maintenance.refund_owed(ctx))
 
+    async def prune() -> None:
+        await _run(PRUNE, lambda: maintenance.prune(ctx))
+
     for name, job in (
         (DELIVER, deliver),
         (DELIVER_DUE, deliver_due),
@@ -62,6 +66,7 @@ def register(broker: AsyncBroker, ctx: WorkerContext) -> None:
         (SWEEP_FILES, sweep_files),
         (RECONCILE_PAYMENTS, reconcile_payments),
         (REFUND_STARS, refund_stars),
+        (PRUNE, prune),
     ):
         broker.register_task(job, task_name=name)
 

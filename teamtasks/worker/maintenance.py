@@ -1,5 +1,5 @@
-"""Maintenance jobs: the orphan-file sweep, pending payments reconciled with their provider, and
-Telegram Stars owed back refunded.
+"""Maintenance jobs: the orphan-file sweep, pending payments reconciled with their provider,
+Telegram Stars owed back refunded, and old records of handled updates deleted.
 
 A webhook can be lost (the provider gave up, our endpoint was down): a payment still pending a
 while after it was created is fetched back from its provider and, if the provider has decided
@@ -33,7 +33,7 @@ from teamtasks.db import unit_of_work
 from teamtasks.models import Payment
 from teamtasks.models.enums import PaymentStatus
 from teamtasks.observability.metrics import observe_stars_refund
-from teamtasks.services import billing, files, owed_refunds
+from teamtasks.services import billing, files, owed_refunds, updates
 from teamtasks.services.errors import PaymentRejected
 from teamtasks.services.owed_refunds import Outcome
 from teamtasks.storage import open_storage
@@ -65,6 +65,12 @@ class ReconcileReport:
     refused: int = 0
     expired: int = 0
     """Invoices expired (their pending payments canceled)."""
+
+
+@dataclass
+class PruneReport:
+    updates: int
+    """Records of handled updates deleted (older than services.updates.KEEP)."""
 
 
 @dataclass
@@ -158,3 +164,9 @@ async def refund_owed(ctx: WorkerContext) -> RefundReport:
             # for the next run, this one for its pause.
             break
     return report
+
+
+async def prune(ctx: WorkerContext) -> PruneReport:
+    async with unit_of_work(ctx.factory) as session:
+        forgotten = await updates.forget_before(session, cutoff=ctx.clock() - updates.KEEP)
+    return PruneReport(updates=forgotten)

@@ -12,6 +12,7 @@ from teamtasks.config import Settings
 from teamtasks.worker.broker import (
     BILLING,
     DELIVER_DUE,
+    PRUNE,
     RECONCILE_PAYMENTS,
     REFUND_STARS,
     REMINDERS,
@@ -27,6 +28,7 @@ def schedules(settings: Settings) -> list[ScheduledTask]:
         SWEEP_FILES: settings.schedule_file_sweep,
         RECONCILE_PAYMENTS: settings.schedule_payments,
         REFUND_STARS: settings.schedule_refunds,
+        PRUNE: settings.schedule_prune,
     }
     return [
         ScheduledTask(

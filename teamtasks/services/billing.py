@@ -56,7 +56,8 @@ class Settlement(StrEnum):
     """A new event says the payment succeeded, but another event had paid it: nothing changed.
     For Stars this is a second charge of one invoice, which the caller gives back."""
     IGNORED = "ignored"
-    """Recorded, but nothing to do (pending; a late cancel of a paid payment; a refund)."""
+    """Recorded, but nothing to do (pending; a late cancel of a paid payment; a refund of a
+    payment that was never paid here)."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +246,9 @@ async def settle(
     if state.status is PaymentStatus.CANCELED and payment.status is PaymentStatus.PENDING:
         await _canceled(session, payment, now)
         return Settlement.APPLIED
+    if state.status is PaymentStatus.REFUNDED and payment.status is PaymentStatus.SUCCEEDED:
+        await _refunded(session, payment, now)
+        return Settlement.APPLIED
     return Settlement.IGNORED
 
 
@@ -304,6 +308,39 @@ async def _paid(session: AsyncSession, payment: Payment, now: datetime) -> None:
         period_end=subscription.current_period_end,
         event_id=event.id,
     )
+
+
+async def _refunded(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    """The provider returned the money (a refund made in its dashboard): what the payment
+    bought is taken back, as for an owner's Stars refund, and the owners are told."""
+    invoice = await session.get_one(Invoice, payment.invoice_id)
+    plan = await session.get_one(Plan, invoice.plan_id)
+    payment.status = PaymentStatus.REFUNDED
+    period_end = await subscriptions.take_back(
+        session, payment, plan, timedelta(days=invoice.period_days), now
+    )
+    event = audit.record(
+        session,
+        company_id=payment.company_id,
+        user_id=None,
+        action="billing.refunded",
+        entity_type="invoice",
+        entity_id=invoice.id,
+        provider=payment.provider,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        period_end=period_end,
+    )
+    await session.flush()
+    if period_end is not None:
+        await subscriptions.tell_owners(
+            session,
+            payment=payment,
+            plan=plan,
+            period_end=period_end,
+            event_id=event.id,
+            kind="refunded",
+        )
 
 
 async def _canceled(session: AsyncSession, payment: Payment, now: datetime) -> None:

@@ -26,9 +26,9 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.billing.stars import EVENT_TYPE, STARS, invoice_id_of
-from teamtasks.models import Invoice, Payment, Plan, Subscription, WebhookEvent
+from teamtasks.models import Invoice, Payment, Plan, WebhookEvent
 from teamtasks.models.base import utcnow
-from teamtasks.models.enums import InvoiceStatus, PaymentProvider, PaymentStatus, SubscriptionStatus
+from teamtasks.models.enums import InvoiceStatus, PaymentProvider, PaymentStatus
 from teamtasks.services import audit, subscriptions
 from teamtasks.services.actors import Actor, Permission, require
 from teamtasks.services.errors import AmountMismatch, Conflict, CurrencyMismatch, NotFound
@@ -154,7 +154,9 @@ async def refund(
     if payment.status is not PaymentStatus.SUCCEEDED or event is None:
         raise Conflict("errors.stars.not_refundable")
     payment.status = PaymentStatus.REFUNDED
-    period_end = await _take_back(session, payment, plan, timedelta(days=invoice.period_days), now)
+    period_end = await subscriptions.take_back(
+        session, payment, plan, timedelta(days=invoice.period_days), now
+    )
     audit.record_by(
         session,
         actor,
@@ -167,45 +169,6 @@ async def refund(
         period_end=period_end,
     )
     return _charge(payment, invoice, plan, event)
-
-
-async def _take_back(
-    session: AsyncSession, payment: Payment, bought: Plan, period: timedelta, now: datetime
-) -> datetime | None:
-    """Move the period's end back by `period` of `bought` in the current plan's days; expire
-    now when that end has passed, cancel at it when no other payment paid for the time left."""
-    subscription = await session.scalar(
-        select(Subscription).where(Subscription.company_id == payment.company_id).with_for_update()
-    )
-    if subscription is None:
-        return None
-    current = await session.get_one(Plan, subscription.plan_id)
-    end = subscription.current_period_end - subscriptions.converted(
-        period, source=bought, target=current
-    )
-    if end <= now:
-        subscription.status = SubscriptionStatus.EXPIRED
-        end = now
-    elif not await _paid_otherwise(session, payment):
-        subscription.status = SubscriptionStatus.CANCELED
-        subscription.cancel_at_period_end = True
-    subscription.current_period_end = end
-    subscription.grace_until = None  # any grace runs from the new end
-    return end
-
-
-async def _paid_otherwise(session: AsyncSession, payment: Payment) -> bool:
-    """Whether another payment of the company went through (its time keeps its grace)."""
-    other = await session.scalar(
-        select(Payment.id)
-        .where(
-            Payment.company_id == payment.company_id,
-            Payment.status == PaymentStatus.SUCCEEDED,
-            Payment.id != payment.id,
-        )
-        .limit(1)
-    )
-    return other is not None
 
 
 async def _charge_event(session: AsyncSession, payment: Payment) -> WebhookEvent | None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from teamtasks.i18n import gettext
 from teamtasks.models import Company, Membership, Notification, Payment, Plan, Subscription, User
-from teamtasks.models.enums import Role, SubscriptionStatus
+from teamtasks.models.enums import PaymentStatus, Role, SubscriptionStatus
 from teamtasks.services import limits, standing
 from teamtasks.services.money import format_amount
 from teamtasks.services.notifications import fit
@@ -101,9 +101,16 @@ def _microseconds(span: timedelta) -> int:
 
 
 async def tell_owners(
-    session: AsyncSession, *, payment: Payment, plan: Plan, period_end: datetime, event_id: int
+    session: AsyncSession,
+    *,
+    payment: Payment,
+    plan: Plan,
+    period_end: datetime,
+    event_id: int,
+    kind: str = "paid",
 ) -> None:
-    """One outbox message per owner of the company: paid, the plan, and until when."""
+    """One outbox message per owner of the company: paid (or refunded: `kind`), the plan, and
+    until when."""
     company = await session.get_one(Company, payment.company_id)
     owners = await session.scalars(
         select(User)
@@ -116,7 +123,7 @@ async def tell_owners(
         language = language_of(owner)
         text = gettext(
             language,
-            "billing.notify.paid",
+            f"billing.notify.{kind}",
             company=escape(company.name, quote=False),
             plan=escape(plan.name, quote=False),
             amount=format_amount(payment.amount_minor, payment.currency, language),
@@ -127,8 +134,46 @@ async def tell_owners(
                 company_id=payment.company_id,
                 user_id=owner.id,
                 chat_id=owner.telegram_id,
-                kind="billing.paid",
-                dedupe_key=f"billing.paid:{event_id}:{owner.id}",
+                kind=f"billing.{kind}",
+                dedupe_key=f"billing.{kind}:{event_id}:{owner.id}",
                 text=fit(text),
             )
         )
+
+
+async def take_back(
+    session: AsyncSession, payment: Payment, bought: Plan, period: timedelta, now: datetime
+) -> datetime | None:
+    """Take back what a refunded `payment` bought: move the period's end back by `period` of
+    `bought` in the current plan's days; expire now when that end has passed, cancel at it when
+    no other payment paid for the time left. The new end, or None without a subscription."""
+    subscription = await session.scalar(
+        select(Subscription).where(Subscription.company_id == payment.company_id).with_for_update()
+    )
+    if subscription is None:
+        return None
+    current = await session.get_one(Plan, subscription.plan_id)
+    end = subscription.current_period_end - converted(period, source=bought, target=current)
+    if end <= now:
+        subscription.status = SubscriptionStatus.EXPIRED
+        end = now
+    elif not await _paid_otherwise(session, payment):
+        subscription.status = SubscriptionStatus.CANCELED
+        subscription.cancel_at_period_end = True
+    subscription.current_period_end = end
+    subscription.grace_until = None  # any grace runs from the new end
+    return end
+
+
+async def _paid_otherwise(session: AsyncSession, payment: Payment) -> bool:
+    """Whether another payment of the company went through (its time keeps its grace)."""
+    other = await session.scalar(
+        select(Payment.id)
+        .where(
+            Payment.company_id == payment.company_id,
+            Payment.status == PaymentStatus.SUCCEEDED,
+            Payment.id != payment.id,
+        )
+        .limit(1)
+    )
+    return other is not None

@@ -1,7 +1,8 @@
 """Fixtures shared by every test: a fresh PostgreSQL database built by the migrations, Redis.
 
 The servers are real: PostgreSQL and Redis over their sockets. `TEST_POSTGRES_URL` (an admin
-connection) and `TEST_REDIS_URL` point elsewhere than the local defaults when needed.
+connection) and `TEST_REDIS_URL` point elsewhere than the local defaults when needed; without
+it a run claims a Redis database of its own (tests/support/redis_db.py).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from teamtasks import migrations
 from teamtasks.db import SessionFactory, create_session_factory
 from teamtasks.models import Base
 from tests.support.logs import configure_test_logging
+from tests.support.redis_db import claim_redis_url
 
 ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = claim_redis_url()
 SEEDED = frozenset({"plans"})
 """Tables whose rows a migration writes (reference data): kept between tests."""
 

@@ -51,7 +51,7 @@ WEBHOOK_EVENTS = Counter(
 )
 PAYMENTS = Counter(
     "teamtasks_payments_total",
-    "Payments by provider and result: created at checkout, then succeeded or canceled.",
+    "Payments by provider and result: created at checkout, then succeeded, canceled or refunded.",
     ["provider", "result"],
 )
 

@@ -28,7 +28,7 @@ from teamtasks.billing.base import (
 )
 from teamtasks.db import dialect_insert
 from teamtasks.i18n import gettext
-from teamtasks.models import Company, Invoice, Payment, Plan, WebhookEvent
+from teamtasks.models import AuditLog, Company, Invoice, Payment, Plan, WebhookEvent
 from teamtasks.models.base import utcnow
 from teamtasks.models.enums import InvoiceStatus, PaymentProvider, PaymentStatus
 from teamtasks.services import audit, subscriptions
@@ -249,6 +249,11 @@ async def settle(
     if state.status is PaymentStatus.REFUNDED and payment.status is PaymentStatus.SUCCEEDED:
         await _refunded(session, payment, now)
         return Settlement.APPLIED
+    if state.status is PaymentStatus.REFUNDED and payment.status is PaymentStatus.PENDING:
+        # Paid and refunded before we saw it paid: it buys nothing, and a success read late
+        # (or fetched before the refund) now meets a refunded payment and changes nothing.
+        await _refunded_unpaid(session, payment, now)
+        return Settlement.APPLIED
     return Settlement.IGNORED
 
 
@@ -319,28 +324,44 @@ async def _refunded(session: AsyncSession, payment: Payment, now: datetime) -> N
     period_end = await subscriptions.take_back(
         session, payment, plan, timedelta(days=invoice.period_days), now
     )
-    event = audit.record(
-        session,
-        company_id=payment.company_id,
-        user_id=None,
-        action="billing.refunded",
-        entity_type="invoice",
-        entity_id=invoice.id,
-        provider=payment.provider,
-        amount_minor=payment.amount_minor,
-        currency=payment.currency,
-        period_end=period_end,
-    )
+    event = _audit_refund(session, payment, period_end)
     await session.flush()
     if period_end is not None:
+        # take_back ends a period whose new end has passed now: the owners read that it ended.
         await subscriptions.tell_owners(
             session,
             payment=payment,
             plan=plan,
             period_end=period_end,
             event_id=event.id,
-            kind="refunded",
+            kind="refunded" if period_end > now else "refunded_ended",
         )
+
+
+async def _refunded_unpaid(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    payment.status = PaymentStatus.REFUNDED
+    payment.settled_at = now
+    await session.execute(
+        update(Invoice)
+        .where(Invoice.id == payment.invoice_id, Invoice.status == InvoiceStatus.OPEN)
+        .values(status=InvoiceStatus.CANCELED)
+    )
+    _audit_refund(session, payment, None)
+
+
+def _audit_refund(session: AsyncSession, payment: Payment, period_end: datetime | None) -> AuditLog:
+    return audit.record(
+        session,
+        company_id=payment.company_id,
+        user_id=None,
+        action="billing.refunded",
+        entity_type="invoice",
+        entity_id=payment.invoice_id,
+        provider=payment.provider,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        period_end=period_end,
+    )
 
 
 async def _canceled(session: AsyncSession, payment: Payment, now: datetime) -> None:

@@ -130,12 +130,13 @@ async def reconcile_payments(ctx: WorkerContext) -> ReconcileReport:
         )
         try:
             async with unit_of_work(ctx.factory) as session:
-                await billing.settle(session, provider_name, notification, state, now=now)
+                settled = await billing.settle(session, provider_name, notification, state, now=now)
         except PaymentRejected as exc:
             report.refused += 1
             log.warning("payment_refused", provider=provider_name, reason=exc.reason)
             continue
-        report.settled += 1
+        if settled is billing.Settlement.APPLIED:
+            report.settled += 1
     while True:
         async with unit_of_work(ctx.factory) as session:
             expired = await billing.expire_invoices(session, now=now)

@@ -244,6 +244,50 @@ async def test_a_cancel_while_pending_cancels_the_invoice_and_extends_nothing(
     assert fresh.invoice.id != checkout.invoice.id, "a canceled invoice is not offered again"
 
 
+async def test_a_refund_before_we_saw_the_payment_succeed_buys_nothing_even_later(
+    session: AsyncSession, acme: Team
+) -> None:
+    end = (await _subscription(session, acme)).current_period_end
+    checkout = await _checkout(session, acme)
+
+    refund = await _settle(session, _state(checkout, PaymentStatus.REFUNDED), "refund")
+    # The success, fetched before the refund, arrives last: it finds the payment refunded.
+    late = await _settle(session, _state(checkout), "late-success")
+
+    assert (refund, late) == (Settlement.APPLIED, Settlement.ALREADY_PAID)
+    assert (checkout.invoice.status, checkout.payment.status) == (
+        InvoiceStatus.CANCELED,
+        PaymentStatus.REFUNDED,
+    )
+    after = await _subscription(session, acme)
+    assert (after.status, after.current_period_end) == (SubscriptionStatus.TRIALING, end)
+    told = await session.scalars(select(Notice.kind).where(Notice.kind.like("billing.%")))
+    assert list(told) == []
+    actions = await session.scalars(select(AuditLog.action).order_by(AuditLog.id))
+    assert list(actions)[-1] == "billing.refunded"
+
+
+async def test_a_refund_whose_time_has_run_ends_the_subscription_and_says_so(
+    session: AsyncSession, acme: Team
+) -> None:
+    checkout = await _checkout(session, acme)
+    await _settle(session, _state(checkout))
+    paid_end = (await _subscription(session, acme)).current_period_end
+    later = paid_end - timedelta(days=10)  # 20 of the 30 paid days are gone
+
+    state = _state(checkout, PaymentStatus.REFUNDED)
+    notification = await _notified(state, "refund")
+    refunded = await billing.settle(
+        session, PaymentProvider.SANDBOX, notification, state, now=later
+    )
+
+    assert refunded is Settlement.APPLIED
+    after = await _subscription(session, acme)
+    assert (after.status, after.current_period_end) == (SubscriptionStatus.EXPIRED, later)
+    told = await session.scalars(select(Notice.kind).where(Notice.kind.like("billing.refunded%")))
+    assert list(told) == ["billing.refunded_ended"]
+
+
 @pytest.mark.parametrize(
     ("change", "refusal"),
     [

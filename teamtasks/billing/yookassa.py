@@ -52,10 +52,12 @@ EVENT_STATUS: Mapping[str, frozenset[PaymentStatus]] = {
     "payment.succeeded": frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED}),
     "payment.canceled": frozenset({PaymentStatus.CANCELED}),
     "payment.waiting_for_capture": frozenset({PaymentStatus.PENDING}),
-    REFUND_EVENT: frozenset({PaymentStatus.REFUNDED}),
+    REFUND_EVENT: frozenset({PaymentStatus.REFUNDED, PaymentStatus.SUCCEEDED}),
 }
 """What the payment read back must be for each event to be true. A payment refunded since it
-succeeded still confirms `payment.succeeded`: YooKassa may deliver that one late."""
+succeeded still confirms `payment.succeeded`: YooKassa may deliver that one late. A refund of
+part of a payment leaves it succeeded (it is settled as such: nothing changes); the one that
+completes its refunds leaves it refunded."""
 
 STATUSES: Mapping[str, PaymentStatus] = {
     "pending": PaymentStatus.PENDING,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,10 @@ async def test_fetch_reads_the_payment_back(shop: YooKassaServer) -> None:
     shop.payments[created.provider_payment_id].status = "succeeded"
     paid = await provider.fetch_payment(created.provider_payment_id)
     assert paid.status is PaymentStatus.SUCCEEDED
-    shop.payments[created.provider_payment_id].refunded = True
+    shop.payments[created.provider_payment_id].refunded = Decimal("500.50")
+    partly = await provider.fetch_payment(created.provider_payment_id)
+    assert partly.status is PaymentStatus.SUCCEEDED  # a partial refund: still succeeded
+    shop.payments[created.provider_payment_id].refunded = Decimal("1500.50")
     refunded = await provider.fetch_payment(created.provider_payment_id)
     assert refunded.status is PaymentStatus.REFUNDED
     assert shop.requests[-1].authorized

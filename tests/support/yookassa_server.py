@@ -64,7 +64,8 @@ class ShopPayment:
     return_url: str
     capture: bool
     created_at: datetime
-    refunded: bool = False
+    refunded: Decimal = Decimal(0)
+    """What refunds have returned so far (a payment may be refunded in parts)."""
     refunds: list[str] = field(default_factory=list)
 
     def amount(self) -> dict[str, str]:
@@ -150,11 +151,15 @@ class YooKassaServer:
         payment.status = "canceled"
         return await self.notify(self.notification("payment.canceled", payment_id))
 
-    async def refund(self, payment_id: str) -> int:
-        """A full refund of a succeeded payment, then `refund.succeeded`."""
+    async def refund(self, payment_id: str, value: str | None = None) -> int:
+        """A refund of a succeeded payment (of what is left of it unless `value` says less),
+        then `refund.succeeded`."""
         payment = self.payments[payment_id]
         assert payment.status == "succeeded", "only a succeeded payment can be refunded"
-        payment.refunded = True
+        left = Decimal(payment.value) - payment.refunded
+        returned = Decimal(value) if value is not None else left
+        assert 0 < returned <= left, "a refund returns at most what is left"
+        payment.refunded += returned
         refund_id = str(uuid.uuid4())
         payment.refunds.append(refund_id)
         refund = {
@@ -162,7 +167,7 @@ class YooKassaServer:
             "payment_id": payment_id,
             "status": "succeeded",
             "created_at": _now(),
-            "amount": payment.amount(),
+            "amount": {"value": f"{returned:.2f}", "currency": payment.currency},
         }
         return await self.notify(
             {"type": "notification", "event": "refund.succeeded", "object": refund}
@@ -279,7 +284,8 @@ class YooKassaServer:
             "description": payment.description,
             "metadata": payment.metadata,
             "recipient": {"account_id": self.shop_id, "gateway_id": "2000001"},
-            "refundable": payment.status == "succeeded" and not payment.refunded,
+            "refundable": payment.status == "succeeded"
+            and payment.refunded < Decimal(payment.value),
             "test": True,
         }
         if payment.status == "pending":
@@ -289,7 +295,10 @@ class YooKassaServer:
                 "confirmation_url": f"{self.base_url}/checkout/{payment.id}",
             }
         if payment.refunded:
-            body["refunded_amount"] = payment.amount()
+            body["refunded_amount"] = {
+                "value": f"{payment.refunded:.2f}",
+                "currency": payment.currency,
+            }
         return body
 
     # -- the pay page -----------------------------------------------------------------------

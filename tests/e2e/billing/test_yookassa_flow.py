@@ -112,7 +112,11 @@ async def test_a_refund_made_in_yookassa_takes_back_what_the_payment_bought(
         payment = await session.scalar(select(Payment))
     assert payment is not None
 
-    # The shop's operator refunds the payment in YooKassa's dashboard.
+    # The shop's operator refunds the payment in YooKassa's dashboard: part of it first (the
+    # payment stays succeeded, nothing changes), then the rest.
+    assert await yookassa.refund(payment.provider_payment_id, "400.00") == 200
+    partly = await subscription_of(shop.factory, acme.company_id)
+    assert partly.current_period_end == trial_end + timedelta(days=30)
     assert await yookassa.refund(payment.provider_payment_id) == 200
     told = await anna.wait_reply(timeout=10)
 
@@ -142,7 +146,7 @@ async def test_a_refund_made_in_yookassa_takes_back_what_the_payment_bought(
             "id": refund_id,
             "payment_id": payment.provider_payment_id,
             "status": "succeeded",
-            "amount": {"value": "990.00", "currency": "RUB"},
+            "amount": {"value": "590.00", "currency": "RUB"},
         },
     }
     assert await yookassa.notify(replay) == 200

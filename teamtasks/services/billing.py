@@ -339,14 +339,21 @@ async def _refunded(session: AsyncSession, payment: Payment, now: datetime) -> N
 
 
 async def _refunded_unpaid(session: AsyncSession, payment: Payment, now: datetime) -> None:
-    payment.status = PaymentStatus.REFUNDED
+    await _unpaid(session, payment, PaymentStatus.REFUNDED, now)
+    _audit_refund(session, payment, None)
+
+
+async def _unpaid(
+    session: AsyncSession, payment: Payment, status: PaymentStatus, now: datetime
+) -> None:
+    """The payment ends without paying for anything: its invoice, if still open, is canceled."""
+    payment.status = status
     payment.settled_at = now
     await session.execute(
         update(Invoice)
         .where(Invoice.id == payment.invoice_id, Invoice.status == InvoiceStatus.OPEN)
         .values(status=InvoiceStatus.CANCELED)
     )
-    _audit_refund(session, payment, None)
 
 
 def _audit_refund(session: AsyncSession, payment: Payment, period_end: datetime | None) -> AuditLog:
@@ -365,13 +372,7 @@ def _audit_refund(session: AsyncSession, payment: Payment, period_end: datetime 
 
 
 async def _canceled(session: AsyncSession, payment: Payment, now: datetime) -> None:
-    payment.status = PaymentStatus.CANCELED
-    payment.settled_at = now
-    await session.execute(
-        update(Invoice)
-        .where(Invoice.id == payment.invoice_id, Invoice.status == InvoiceStatus.OPEN)
-        .values(status=InvoiceStatus.CANCELED)
-    )
+    await _unpaid(session, payment, PaymentStatus.CANCELED, now)
     audit.record(
         session,
         company_id=payment.company_id,
